@@ -1,0 +1,534 @@
+/*
+ * cli.c - idg_cli_run: subcommand dispatch, the shared helpers of
+ * cli_impl.h, and the two small subcommands (migrate, audit list).
+ *
+ * The tenant, user and group subcommands live in their own files. Nothing
+ * here talks SQL: every change goes through the store interface, which
+ * enforces the service rules; this layer parses, validates input early,
+ * renders results and writes the audit events.
+ */
+#include "cli_impl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../config/config.h"
+#include "../util/crypto.h"
+#include "../util/log.h"
+#include "../util/status.h"
+#include "../util/str.h"
+
+static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
+	NULL };
+
+int
+idg_cli_handles(const char *name)
+{
+	int i;
+
+	for (i = 0; subcommands[i] != NULL; i++)
+		if (strcmp(name, subcommands[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+idg_cli_usage(void)
+{
+	fputs(
+	    "Administrative commands (they use the store named in the configuration):\n"
+	    "  migrate\n"
+	    "      apply the schema migrations not yet applied\n"
+	    "  tenant create --company-id ID --name NAME --contract N [--json]\n"
+	    "      create a tenant (contract >= 20 IDs) and its two service accounts;\n"
+	    "      prints their one-time passwords\n"
+	    "  tenant show ID [--json]\n"
+	    "  tenant list [--json]\n"
+	    "  tenant set-contract ID N\n"
+	    "      change the contract (never below the licenses in use)\n"
+	    "  tenant complete-setup ID\n"
+	    "      mark set-up complete; the set-up service account is suspended\n"
+	    "  user add --tenant ID --email EMAIL [--name NAME]\n"
+	    "           [--password-file FILE | --temporary-password] [--json]\n"
+	    "      without a password option the user has no password until reset\n"
+	    "  user list --tenant ID [--json]\n"
+	    "  user show --tenant ID EMAIL [--json]\n"
+	    "  user suspend|activate|delete|unlock --tenant ID EMAIL\n"
+	    "  user reset-password --tenant ID EMAIL [--password-file FILE]\n"
+	    "      default: a temporary password, printed once, changed at next sign-in\n"
+	    "  user import --tenant ID FILE.csv [--skip-existing] [--partial]\n"
+	    "      CSV header: email,display_name[,password]; rows without a password\n"
+	    "      get a temporary one (printed once); nothing is imported if any row\n"
+	    "      is bad, unless --partial\n"
+	    "  group add --tenant ID NAME\n"
+	    "  group add-member --tenant ID GROUP EMAIL\n"
+	    "  group list --tenant ID [--json]\n"
+	    "  audit list [--tenant ID] [--limit N] [--json]\n"
+	    "Passwords never come from the command line: --password-file reads the first\n"
+	    "line of FILE (\"-\" = standard input).\n"
+	    "Exit codes: 0 done; 1 refused by a rule or not found; 2 usage error;\n"
+	    "3 store unavailable or internal failure.\n", stdout);
+}
+
+int
+cli_fail(int exit, const char *code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fprintf(stderr, "error: %s: %s\n", code, msg);
+	return exit;
+}
+
+int
+cli_parse(int argc, char **argv, const struct cli_opt *opts, char **pos, int maxpos,
+    int *npos)
+{
+	bool seen[16] = { false };
+	bool only_pos = false;
+	int i, k;
+
+	*npos = 0;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		size_t nlen;
+
+		if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (*npos >= maxpos)
+				return cli_fail(IDG_EXIT_USAGE, "usage",
+				    "unexpected argument \"%s\" (see 'idgate help')", a);
+			pos[(*npos)++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_pos = true;
+			continue;
+		}
+		eq = strchr(a, '=');
+		nlen = eq != NULL ? (size_t)(eq - a) : strlen(a);
+		for (k = 0; opts[k].name != NULL; k++)
+			if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, a, nlen) == 0)
+				break;
+		if (opts[k].name == NULL)
+			return cli_fail(IDG_EXIT_USAGE, "usage",
+			    "unknown option \"%.*s\" (see 'idgate help')", (int)nlen, a);
+		if (k < 16 && seen[k])
+			return cli_fail(IDG_EXIT_USAGE, "usage", "%s given twice", opts[k].name);
+		if (k < 16)
+			seen[k] = true;
+		if (opts[k].flag != NULL) {
+			if (eq != NULL)
+				return cli_fail(IDG_EXIT_USAGE, "usage", "%s takes no value",
+				    opts[k].name);
+			*opts[k].flag = true;
+		} else if (eq != NULL) {
+			*opts[k].value = eq + 1;
+		} else if (i + 1 < argc) {
+			*opts[k].value = argv[++i];
+		} else {
+			return cli_fail(IDG_EXIT_USAGE, "usage", "%s needs a value", opts[k].name);
+		}
+	}
+	return 0;
+}
+
+int
+cli_store_fail(int st, const char *what)
+{
+	if (st == IDG_UNAVAILABLE || st == IDG_TIMEOUT)
+		return cli_fail(IDG_EXIT_FAILURE, "store_unavailable",
+		    "the store did not answer while %s (see the log line above)", what);
+	return cli_fail(IDG_EXIT_FAILURE, "internal_error",
+	    "%s failed: %s (see the log line above)", what, idg_status_str(st));
+}
+
+/* Opens the store without looking at its schema (migrate). */
+static int
+open_raw(struct cli *c)
+{
+	struct idg_store_config sc;
+	int st;
+
+	if (c->st != NULL)
+		return 0;
+	sc.driver = c->cfg->store_driver[0] != '\0' ? c->cfg->store_driver : "sqlite";
+	sc.sqlite_path = c->cfg->sqlite_path;
+	sc.busy_timeout_ms = c->cfg->store_busy_timeout_ms;
+	if ((st = idg_store_open(&sc, &c->st)) != IDG_OK) {
+		c->st = NULL;
+		if (st == IDG_NOTFOUND)
+			return cli_fail(IDG_EXIT_FAILURE, "store_unavailable",
+			    "unknown store driver \"%s\"", sc.driver);
+		return cli_fail(IDG_EXIT_FAILURE, "store_unavailable",
+		    "cannot open the %s store at %s (see the log line above)", sc.driver,
+		    sc.sqlite_path);
+	}
+	return 0;
+}
+
+/* Refuses to work on a schema older than the binary's. */
+int
+cli_open(struct cli *c)
+{
+	int rc, st, cur = 0, latest = 0;
+
+	if ((rc = open_raw(c)) != 0)
+		return rc;
+	if ((st = idg_store_schema_version(c->st, &cur, &latest)) != IDG_OK)
+		return cli_store_fail(st, "reading the schema version");
+	if (cur < latest)
+		return cli_fail(IDG_EXIT_FAILURE, "schema_outdated",
+		    "the store schema is at version %d, this binary needs %d; run"
+		    " 'idgate migrate' first", cur, latest);
+	return 0;
+}
+
+int
+cli_tenant_find(struct cli *c, const char *company_id, struct idg_tenant *t)
+{
+	int st = idg_store_tenant_get(c->st, company_id, t);
+
+	if (st == IDG_NOTFOUND)
+		return cli_fail(IDG_EXIT_REFUSED, "tenant_not_found", "no tenant \"%s\"",
+		    company_id);
+	if (st != IDG_OK)
+		return cli_store_fail(st, "reading the tenant");
+	return 0;
+}
+
+void
+cli_audit(struct cli *c, int64_t tenant_id, const char *action, const char *target,
+    const char *result, const char *detail)
+{
+	struct idg_audit_event e = { 0, tenant_id, "cli", action, target, result, NULL,
+		detail };
+	int st;
+
+	if (c->st == NULL)
+		return;
+	if ((st = idg_store_audit_append(c->st, &e)) != IDG_OK)
+		fprintf(stderr, "warning: the audit event %s could not be written (%s)\n",
+		    action, idg_status_str(st));
+}
+
+int
+cli_json_print(json_t *doc)
+{
+	int rc;
+
+	if (doc == NULL)
+		return cli_fail(IDG_EXIT_FAILURE, "internal_error", "out of memory");
+	rc = json_dumpf(doc, stdout, JSON_INDENT(2));
+	json_decref(doc);
+	if (rc != 0)
+		return cli_fail(IDG_EXIT_FAILURE, "internal_error", "cannot write JSON");
+	fputc('\n', stdout);
+	return 0;
+}
+
+void
+cli_time(int64_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
+		idg_strlcpy(out, "-", outsz);
+		return;
+	}
+	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *
+cli_json_time(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return json_null();
+	cli_time(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+int
+cli_read_secret(const char *path, char *out, size_t outsz)
+{
+	FILE *f;
+	size_t n = 0;
+	int ch;
+	bool stdin_used = strcmp(path, "-") == 0;
+
+	if (stdin_used) {
+		f = stdin;
+	} else if ((f = fopen(path, "r")) == NULL) {
+		return cli_fail(IDG_EXIT_USAGE, "password_file_unreadable",
+		    "cannot read the password file %s: %s", path, strerror(errno));
+	}
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (n + 1 >= outsz) {
+			n = outsz;	/* too long */
+			break;
+		}
+		out[n++] = (char)ch;
+	}
+	if (!stdin_used)
+		fclose(f);
+	if (n >= outsz) {
+		idg_wipe(out, outsz);
+		return cli_fail(IDG_EXIT_USAGE, "password_too_long",
+		    "the first line of %s is longer than %zu bytes", path, outsz - 1);
+	}
+	if (n > 0 && out[n - 1] == '\r')
+		n--;
+	out[n] = '\0';
+	if (n == 0) {
+		idg_wipe(out, outsz);
+		return cli_fail(IDG_EXIT_USAGE, "password_empty",
+		    "the first line of %s is empty", path);
+	}
+	return 0;
+}
+
+int
+cli_policy_check(struct cli *c, const char *pw)
+{
+	const struct idg_password_policy *p = &c->cfg->password_policy;
+	const char *code = NULL;
+
+	if (idg_password_policy_check(p, pw, &code) == IDG_OK)
+		return 0;
+	if (code == NULL)
+		code = "password_policy";
+	if (strcmp(code, "password_too_short") == 0)
+		return cli_fail(IDG_EXIT_REFUSED, code,
+		    "the password must have at least %d characters", p->min_length);
+	if (strcmp(code, "password_too_long") == 0)
+		return cli_fail(IDG_EXIT_REFUSED, code,
+		    "the password must have at most %d bytes", p->max_length);
+	return cli_fail(IDG_EXIT_REFUSED, code, "the password needs upper-case, lower-case,"
+	    " digit and symbol characters as the password policy requires");
+}
+
+const char *
+cli_user_status(int status)
+{
+	switch (status) {
+	case IDG_USER_ACTIVE: return "active";
+	case IDG_USER_SUSPENDED: return "suspended";
+	case IDG_USER_DELETED: return "deleted";
+	}
+	return "unknown";
+}
+
+const char *
+cli_user_kind(int kind)
+{
+	switch (kind) {
+	case IDG_USER_PERSON: return "person";
+	case IDG_USER_SERVICE_SETUP: return "setup-service";
+	case IDG_USER_SERVICE_REPORT: return "report-service";
+	}
+	return "unknown";
+}
+
+const char *
+cli_tenant_status(int status)
+{
+	switch (status) {
+	case IDG_TENANT_SETUP: return "setup";
+	case IDG_TENANT_ACTIVE: return "active";
+	case IDG_TENANT_CANCELLED: return "cancelled";
+	}
+	return "unknown";
+}
+
+static int
+cmd_migrate(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { NULL, NULL, NULL } };
+	char *pos[1];
+	int rc, st, npos, applied = 0, cur = 0, latest = 0;
+
+	if ((rc = cli_parse(argc, argv, opts, pos, 0, &npos)) != 0)
+		return rc;
+	if ((rc = open_raw(c)) != 0)
+		return rc;
+	if ((st = idg_store_migrate(c->st, &applied)) != IDG_OK) {
+		if (st == IDG_UNAVAILABLE || st == IDG_TIMEOUT)
+			return cli_fail(IDG_EXIT_FAILURE, "store_unavailable",
+			    "cannot write the store at %s (see the log line above)",
+			    c->cfg->sqlite_path);
+		return cli_fail(IDG_EXIT_FAILURE, "migration_failed",
+		    "a migration failed and was rolled back (see the log line above)");
+	}
+	if ((st = idg_store_schema_version(c->st, &cur, &latest)) != IDG_OK)
+		return cli_store_fail(st, "reading the schema version");
+	printf("schema at version %d (applied %d)\n", cur, applied);
+	return 0;
+}
+
+/* audit list */
+
+struct tenant_name {
+	int64_t	id;
+	char	company_id[33];
+};
+
+struct audit_ctx {
+	struct tenant_name	*names;
+	int			 nnames, cap;
+	json_t			*arr;
+};
+
+static int
+collect_tenant(void *arg, const struct idg_tenant *t)
+{
+	struct audit_ctx *a = arg;
+
+	if (a->nnames == a->cap) {
+		int ncap = a->cap > 0 ? a->cap * 2 : 16;
+		struct tenant_name *n = realloc(a->names, (size_t)ncap * sizeof(*n));
+
+		if (n == NULL)
+			return 1;
+		a->names = n;
+		a->cap = ncap;
+	}
+	a->names[a->nnames].id = t->id;
+	idg_strlcpy(a->names[a->nnames].company_id, t->company_id,
+	    sizeof(a->names[0].company_id));
+	a->nnames++;
+	return 0;
+}
+
+static const char *
+tenant_name(const struct audit_ctx *a, int64_t id)
+{
+	int i;
+
+	if (id == 0)
+		return "-";
+	for (i = 0; i < a->nnames; i++)
+		if (a->names[i].id == id)
+			return a->names[i].company_id;
+	return "?";
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : "-";
+}
+
+static int
+audit_row(void *arg, const struct idg_audit_event *e)
+{
+	struct audit_ctx *a = arg;
+	char at[32];
+
+	if (a->arr != NULL) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "at", cli_json_time(e->at));
+		json_object_set_new(o, "tenant", e->tenant_id != 0 ?
+		    json_string(tenant_name(a, e->tenant_id)) : json_null());
+		json_object_set_new(o, "actor", json_string(or_dash(e->actor)));
+		json_object_set_new(o, "action", json_string(or_dash(e->action)));
+		json_object_set_new(o, "target", e->target ? json_string(e->target) :
+		    json_null());
+		json_object_set_new(o, "result", json_string(or_dash(e->result)));
+		json_object_set_new(o, "ip", e->ip ? json_string(e->ip) : json_null());
+		json_object_set_new(o, "detail", e->detail ? json_string(e->detail) :
+		    json_null());
+		json_array_append_new(a->arr, o);
+		return 0;
+	}
+	cli_time(e->at, at, sizeof(at));
+	printf("%s  %-16s %-6s %-24s %-32s %-24s %s\n", at, tenant_name(a, e->tenant_id),
+	    or_dash(e->actor), or_dash(e->action), or_dash(e->target), or_dash(e->result),
+	    e->detail != NULL ? e->detail : "");
+	return 0;
+}
+
+static int
+cmd_audit(struct cli *c, int argc, char **argv)
+{
+	const char *tenant = NULL, *limit_s = NULL;
+	bool json = false;
+	const struct cli_opt opts[] = {
+		{ "--tenant", &tenant, NULL },
+		{ "--limit", &limit_s, NULL },
+		{ "--json", NULL, &json },
+		{ NULL, NULL, NULL },
+	};
+	struct audit_ctx a = { NULL, 0, 0, NULL };
+	struct idg_tenant t = { 0 };
+	char *pos[1];
+	long limit = 50;
+	int rc, st, npos;
+
+	if (argc < 1 || strcmp(argv[0], "list") != 0)
+		return cli_fail(IDG_EXIT_USAGE, "usage", "audit list [--tenant ID] [--limit N]"
+		    " [--json]");
+	if ((rc = cli_parse(argc - 1, argv + 1, opts, pos, 0, &npos)) != 0)
+		return rc;
+	if (limit_s != NULL && idg_parse_long(limit_s, 1, 100000, &limit) != IDG_OK)
+		return cli_fail(IDG_EXIT_USAGE, "usage", "--limit takes a number from 1 to"
+		    " 100000");
+	if ((rc = cli_open(c)) != 0)
+		return rc;
+	if (tenant != NULL && (rc = cli_tenant_find(c, tenant, &t)) != 0)
+		return rc;
+	if ((st = idg_store_tenant_list(c->st, collect_tenant, &a)) != IDG_OK) {
+		free(a.names);
+		return cli_store_fail(st, "listing tenants");
+	}
+	if (json)
+		a.arr = json_array();
+	st = idg_store_audit_list(c->st, t.id, (int)limit, audit_row, &a);
+	free(a.names);
+	if (st != IDG_OK) {
+		json_decref(a.arr);
+		return cli_store_fail(st, "reading the audit log");
+	}
+	return json ? cli_json_print(a.arr) : 0;
+}
+
+int
+idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
+{
+	struct cli c = { cfg, NULL };
+	int rc;
+
+	if (argc < 1 || !idg_cli_handles(argv[0])) {
+		idg_cli_usage();
+		return IDG_EXIT_USAGE;
+	}
+	if (strcmp(argv[0], "migrate") == 0) {
+		rc = cmd_migrate(&c, argc - 1, argv + 1);
+	} else if (argc < 2) {
+		rc = cli_fail(IDG_EXIT_USAGE, "usage", "'%s' needs a verb (see 'idgate help')",
+		    argv[0]);
+	} else if (strcmp(argv[0], "audit") == 0) {
+		rc = cmd_audit(&c, argc - 1, argv + 1);
+	} else {
+		/* Parse first; the subcommand opens the store when its input is valid. */
+		if (strcmp(argv[0], "tenant") == 0)
+			rc = cli_tenant(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "user") == 0)
+			rc = cli_user(&c, argc - 1, argv + 1);
+		else
+			rc = cli_group(&c, argc - 1, argv + 1);
+	}
+	fflush(stdout);
+	idg_store_free(c.st);
+	return rc;
+}

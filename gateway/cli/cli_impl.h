@@ -1,0 +1,76 @@
+/*
+ * cli_impl.h - private to gateway/cli: the state one subcommand runs with
+ * and the helpers the subcommand files share (option parsing, error
+ * messages, audit events, JSON output, secret input).
+ *
+ * Not a public interface: main.c uses cli.h only. Every helper that prints
+ * an error prints exactly one "error: <code>: <sentence>" line on stderr
+ * and returns the exit code of cli.h to pass up.
+ */
+#ifndef IDG_CLI_IMPL_H
+#define IDG_CLI_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "../store/store.h"
+
+struct idg_config;
+
+struct cli {
+	const struct idg_config	*cfg;
+	struct idg_store	*st;	/* opened by cli_open on first need */
+};
+
+/* One accepted option of a subcommand; value options take the next argument or "=v". */
+struct cli_opt {
+	const char	*name;		/* "--tenant" */
+	const char	**value;	/* non-NULL: an option with a value */
+	bool		*flag;		/* non-NULL: a flag */
+};
+
+/*
+ * Parses argv[0..argc) against opts (NULL-name terminated); positional
+ * arguments go to pos[0..maxpos). Returns 0 or IDG_EXIT_USAGE (printed).
+ */
+int	cli_parse(int argc, char **argv, const struct cli_opt *opts, char **pos,
+	    int maxpos, int *npos);
+/* Prints "error: code: sentence" on stderr and returns exit. */
+int	cli_fail(int exit, const char *code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* Opens the store and checks its schema is current. 0 or an exit code (printed). */
+int	cli_open(struct cli *c);
+/* Maps a store status that no caller-specific message covers to an exit code (printed). */
+int	cli_store_fail(int st, const char *what);
+/* Looks the tenant up: 0, or an exit code with tenant_not_found printed. */
+int	cli_tenant_find(struct cli *c, const char *company_id, struct idg_tenant *t);
+/* Appends an audit event with actor "cli"; a failure is printed as a warning only. */
+void	cli_audit(struct cli *c, int64_t tenant_id, const char *action, const char *target,
+	    const char *result, const char *detail);
+/* Prints doc as one JSON document on stdout and releases it. Returns 0 or 3. */
+int	cli_json_print(json_t *doc);
+/* UTC ISO 8601 time, or "-" for 0. */
+void	cli_time(int64_t t, char *out, size_t outsz);
+/* JSON time: an ISO string, or null for 0. New reference. */
+json_t	*cli_json_time(int64_t t);
+/*
+ * Reads the first line of path ("-" = stdin) into out, without the line end.
+ * 0, or IDG_EXIT_USAGE (printed) for an unreadable, empty or too long line.
+ * out is wiped on failure.
+ */
+int	cli_read_secret(const char *path, char *out, size_t outsz);
+/* Checks pw against the configured policy: 0, or IDG_EXIT_REFUSED (printed). */
+int	cli_policy_check(struct cli *c, const char *pw);
+const char *cli_user_status(int status);
+const char *cli_user_kind(int kind);
+const char *cli_tenant_status(int status);
+
+int	cli_tenant(struct cli *c, int argc, char **argv);
+int	cli_user(struct cli *c, int argc, char **argv);
+int	cli_group(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * config.h - idgate's configuration (libconfig syntax), loaded and validated
+ * into one plain struct.
+ *
+ * Every key the code reads is listed once in the key table of config.c,
+ * with its type, default and bounds; conf/idgate.conf.example documents
+ * each (tests/unit/config checks both agree). Unknown keys are errors, so a
+ * typo never silently falls back to a default. Errors read
+ * "FILE:LINE: message". Paths in the file are taken relative to the file's
+ * own folder. Secrets (Redis password, master key) are read from the files
+ * the config names, never written in it.
+ */
+#ifndef IDG_CONFIG_H
+#define IDG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/cidr.h"
+#include "../../idp-adapters/local/password.h"
+
+#define IDG_MAX_LISTENERS 8
+#define IDG_MAX_PROXIES 32
+#define IDG_MASTER_KEY_LEN 32
+#define IDG_CONFIG_MAX_WORKERS 64
+
+struct idg_listener_config {
+	char	address[64];
+	int	port;
+	bool	tls;
+	char	cert_file[512];
+	char	key_file[512];
+	bool	client_certificates;	/* request (never require) a client cert */
+};
+
+struct idg_config {
+	char	path[512];		/* the file this came from */
+
+	struct idg_listener_config listeners[IDG_MAX_LISTENERS];
+	int	nlisteners;
+	int	workers;		/* resolved: never 0 after load */
+	char	public_url[256];	/* e.g. https://id.example.com; used in links */
+
+	/* http */
+	int	max_header_bytes;
+	int	max_body_bytes;
+	int	request_timeout_s;
+	int	drain_timeout_s;
+
+	/* redis */
+	char	redis_host[256];
+	int	redis_port;
+	char	redis_unix_socket[512];
+	int	redis_database;
+	char	redis_password_file[512];
+	char	redis_password[256];	/* read from redis_password_file */
+	int	redis_connect_timeout_ms;
+	int	redis_command_timeout_ms;
+
+	/* store */
+	char	store_driver[32];
+	char	sqlite_path[512];
+	int	store_busy_timeout_ms;
+	int	directory_refresh_ms;
+
+	/* keys */
+	char	master_key_file[512];
+	uint8_t	master_key[IDG_MASTER_KEY_LEN];	/* read from master_key_file */
+	bool	master_key_loaded;
+
+	/* session */
+	int	session_idle_timeout_s;
+	int	session_absolute_lifetime_s;
+
+	/* password and sign-in */
+	struct idg_argon2_params	argon2;
+	struct idg_password_policy	password_policy;
+	int	signin_max_failures;
+	int	signin_lockout_s;
+	int	signin_rate_ip_per_min;
+	int	signin_rate_account_per_min;
+
+	/* work pool */
+	int	pool_threads;
+	int	pool_max_queue;
+
+	/* log */
+	bool	log_json;
+	char	log_format[8];
+	char	log_level[16];
+	char	access_log[512];	/* "-" = stdout, "" = off, else a file */
+
+	struct idg_cidr trusted_proxies[IDG_MAX_PROXIES];
+	int	ntrusted_proxies;
+};
+
+/* Fills every default (no file read). */
+void	idg_config_defaults(struct idg_config *c);
+/*
+ * Loads and validates path into c (defaults first). With load_secrets, the
+ * master key and Redis password files are read too (serve needs them;
+ * check-config checks they are readable). Returns IDG_OK, or IDG_INVALID
+ * with a "FILE:LINE: message" in err.
+ */
+int	idg_config_load(struct idg_config *c, const char *path, bool load_secrets,
+	    char *err, size_t errsz);
+/* Same from a string (fuzzing, tests); name stands in for the file name. */
+int	idg_config_load_string(struct idg_config *c, const char *text, const char *name,
+	    bool load_secrets, char *err, size_t errsz);
+/* The n-th key path the loader knows ("redis.port"), or NULL past the end. */
+const char *idg_config_key_at(unsigned n);
+/* Sets up the diagnostic log (format, level) for this process. */
+void	idg_config_apply_log(const struct idg_config *c, const char *component);
+/* Wipes secrets held in c. */
+void	idg_config_wipe(struct idg_config *c);
+
+#endif

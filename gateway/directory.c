@@ -1,0 +1,171 @@
+/*
+ * directory.c - immutable, reference-counted directory snapshots; see
+ * directory.h.
+ */
+#include "directory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/status.h"
+#include "util/str.h"
+
+struct load_ctx {
+	struct idg_directory	*d;
+	int			 cap;
+	struct idg_dir_tenant	*t;
+	int			 ucap;
+	int			 failed;
+};
+
+static int
+add_tenant(void *arg, const struct idg_tenant *t)
+{
+	struct load_ctx *lc = arg;
+	struct idg_dir_tenant *dt;
+
+	if (lc->d->ntenants == lc->cap) {
+		int ncap = lc->cap ? lc->cap * 2 : 16;
+		void *p = realloc(lc->d->tenants, (size_t)ncap * sizeof(*dt));
+		if (p == NULL) {
+			lc->failed = 1;
+			return 1;
+		}
+		lc->d->tenants = p;
+		lc->cap = ncap;
+	}
+	dt = &lc->d->tenants[lc->d->ntenants++];
+	memset(dt, 0, sizeof(*dt));
+	dt->id = t->id;
+	idg_strlcpy(dt->company_id, t->company_id, sizeof(dt->company_id));
+	idg_strlcpy(dt->name, t->name, sizeof(dt->name));
+	dt->status = t->status;
+	dt->contracted_ids = t->contracted_ids;
+	return 0;
+}
+
+static int
+add_user(void *arg, const struct idg_user *u)
+{
+	struct load_ctx *lc = arg;
+	struct idg_dir_user *du;
+
+	if (lc->t->nusers == lc->ucap) {
+		int ncap = lc->ucap ? lc->ucap * 2 : 64;
+		void *p = realloc(lc->t->users, (size_t)ncap * sizeof(*du));
+		if (p == NULL) {
+			lc->failed = 1;
+			return 1;
+		}
+		lc->t->users = p;
+		lc->ucap = ncap;
+	}
+	du = &lc->t->users[lc->t->nusers++];
+	du->id = u->id;
+	idg_strlcpy(du->email, u->email, sizeof(du->email));
+	idg_strlcpy(du->display_name, u->display_name, sizeof(du->display_name));
+	du->status = u->status;
+	du->kind = u->kind;
+	du->sessions_not_before = u->sessions_not_before;
+	return 0;
+}
+
+static int
+tenant_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct idg_dir_tenant *)a)->company_id,
+	    ((const struct idg_dir_tenant *)b)->company_id);
+}
+
+static int
+user_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct idg_dir_user *)a)->id;
+	int64_t y = ((const struct idg_dir_user *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+dir_free(struct idg_directory *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->ntenants; i++)
+		free(d->tenants[i].users);
+	free(d->tenants);
+	free(d);
+}
+
+int
+idg_directory_load(struct idg_store *s, struct idg_directory **out)
+{
+	struct load_ctx lc;
+	int st, i;
+
+	memset(&lc, 0, sizeof(lc));
+	if ((lc.d = calloc(1, sizeof(*lc.d))) == NULL)
+		return IDG_ERR;
+	lc.d->refs = 1;
+	/* Read the generation first: a write racing the load makes the next poll reload. */
+	if ((st = idg_store_generation(s, &lc.d->generation)) != IDG_OK ||
+	    (st = idg_store_tenant_list(s, add_tenant, &lc)) != IDG_OK)
+		goto fail;
+	for (i = 0; i < lc.d->ntenants && !lc.failed; i++) {
+		lc.t = &lc.d->tenants[i];
+		lc.ucap = 0;
+		if ((st = idg_store_user_list(s, lc.t->id, add_user, &lc)) != IDG_OK)
+			goto fail;
+		qsort(lc.t->users, (size_t)lc.t->nusers, sizeof(*lc.t->users), user_cmp);
+	}
+	if (lc.failed) {
+		st = IDG_ERR;
+		goto fail;
+	}
+	qsort(lc.d->tenants, (size_t)lc.d->ntenants, sizeof(*lc.d->tenants), tenant_cmp);
+	*out = lc.d;
+	return IDG_OK;
+fail:
+	dir_free(lc.d);
+	return st == IDG_OK ? IDG_ERR : st;
+}
+
+struct idg_directory *
+idg_directory_ref(struct idg_directory *d)
+{
+	if (d != NULL)
+		d->refs++;
+	return d;
+}
+
+void
+idg_directory_unref(struct idg_directory *d)
+{
+	if (d != NULL && --d->refs == 0)
+		dir_free(d);
+}
+
+const struct idg_dir_tenant *
+idg_directory_tenant(const struct idg_directory *d, const char *company_id)
+{
+	struct idg_dir_tenant key;
+
+	if (d == NULL || strlen(company_id) >= sizeof(key.company_id))
+		return NULL;
+	idg_strlcpy(key.company_id, company_id, sizeof(key.company_id));
+	return bsearch(&key, d->tenants, (size_t)d->ntenants, sizeof(key), tenant_cmp);
+}
+
+const struct idg_dir_user *
+idg_directory_user(const struct idg_dir_tenant *t, int64_t id)
+{
+	struct idg_dir_user key;
+
+	if (t == NULL)
+		return NULL;
+	key.id = id;
+	return bsearch(&key, t->users, (size_t)t->nusers, sizeof(key), user_cmp);
+}

@@ -1,0 +1,57 @@
+/*
+ * directory.h - the in-memory directory snapshot of one worker: tenants and
+ * their users (no password hashes), read on the request path without
+ * touching the store.
+ *
+ * A snapshot is immutable once built. The worker polls the store
+ * generation (on the work pool, every directory_refresh_ms) and, when it
+ * changed, builds a new snapshot on the pool and swaps it in on the loop.
+ * Snapshots are reference-counted: a request takes a reference when it
+ * starts and drops it when it replies, so pointers into the snapshot stay
+ * valid across its asynchronous steps even if a newer one is swapped in.
+ */
+#ifndef IDG_DIRECTORY_H
+#define IDG_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct idg_dir_user {
+	int64_t	id;
+	char	email[255];
+	char	display_name[129];
+	int	status;			/* enum idg_user_status */
+	int	kind;
+	int64_t	sessions_not_before;
+};
+
+struct idg_dir_tenant {
+	int64_t			 id;
+	char			 company_id[33];
+	char			 name[129];
+	int			 status;	/* enum idg_tenant_status */
+	int			 contracted_ids;
+	struct idg_dir_user	*users;		/* sorted by id */
+	int			 nusers;
+};
+
+struct idg_directory {
+	int			 refs;
+	int64_t			 generation;
+	struct idg_dir_tenant	*tenants;	/* sorted by company_id */
+	int			 ntenants;
+};
+
+/* Builds a snapshot from the store (blocking: pool threads only). */
+int	idg_directory_load(struct idg_store *s, struct idg_directory **out);
+/* Takes / drops a reference (loop thread only). The last drop frees it. */
+struct idg_directory *idg_directory_ref(struct idg_directory *d);
+void	idg_directory_unref(struct idg_directory *d);
+/* Borrowed pointers, valid while the caller holds a reference. */
+const struct idg_dir_tenant *idg_directory_tenant(const struct idg_directory *d,
+	    const char *company_id);
+const struct idg_dir_user *idg_directory_user(const struct idg_dir_tenant *t, int64_t id);
+
+#endif

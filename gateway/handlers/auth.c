@@ -1,0 +1,185 @@
+/*
+ * auth.c - session lookup and checks, CSRF tokens, audit from the loop;
+ * see auth.h.
+ */
+#include "auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../http/server.h"
+#include "../http/worker_store.h"
+#include "../http/workpool.h"
+#include "../store/store.h"
+#include "../util/crypto.h"
+#include "../util/log.h"
+#include "../util/status.h"
+#include "../util/str.h"
+
+#define CSRF_COOKIE "__Host-idgate-csrf"
+
+void
+idg_session_cookie_name(const char *company_id, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "__Host-idgate-%s", company_id);
+}
+
+static void
+forget(void *arg, int status, const struct idg_session *s)
+{
+	(void)arg;
+	(void)status;
+	(void)s;
+}
+
+static void
+check(struct idg_req *r, int status)
+{
+	idg_auth_next_fn *next = r->auth_next;
+	const struct idg_dir_user *u;
+
+	r->auth_next = NULL;
+	if (status == IDG_TIMEOUT)
+		status = IDG_UNAVAILABLE;
+	if (status != IDG_OK) {
+		next(r, status == IDG_UNAVAILABLE ? IDG_UNAVAILABLE : IDG_NOTFOUND);
+		return;
+	}
+	u = idg_directory_user(r->tenant, r->session.user_id);
+	/* A session is bound to one tenant; the cookie name alone is not proof. */
+	if (strcmp(r->session.company_id, r->company_id) != 0 ||
+	    r->session.tenant_id != r->tenant->id || u == NULL ||
+	    u->status != IDG_USER_ACTIVE || r->session.created_at < u->sessions_not_before) {
+		if (idg_session_destroy(r->w->sessions, r->session.id, forget, NULL) ==
+		    IDG_PENDING)
+			log_debug("void session removed");
+		next(r, IDG_NOTFOUND);
+		return;
+	}
+	r->has_session = true;
+	next(r, IDG_OK);
+}
+
+static void
+got_session(void *arg, int status, const struct idg_session *s)
+{
+	struct idg_req *r = arg;
+
+	if (status == IDG_OK && s != NULL)
+		r->session = *s;
+	check(r, status);
+}
+
+void
+idg_auth_session(struct idg_req *r, idg_auth_next_fn *next)
+{
+	char name[64], id[IDG_SESSION_ID_LEN + 8];
+	int st;
+
+	r->auth_next = next;
+	idg_session_cookie_name(r->company_id, name, sizeof(name));
+	if (idg_req_cookie(r, name, id, sizeof(id)) != IDG_OK ||
+	    strlen(id) != IDG_SESSION_ID_LEN) {
+		check(r, IDG_NOTFOUND);
+		return;
+	}
+	st = idg_session_get(r->w->sessions, id, &r->session, got_session, r);
+	if (st != IDG_PENDING)
+		check(r, st);
+}
+
+static int
+login_mac(struct idg_req *r, const char *nonce, char *out, size_t outsz)
+{
+	uint8_t mac[IDG_SHA256_LEN];
+	char msg[128];
+	int n;
+
+	n = snprintf(msg, sizeof(msg), "login|%s|%s", r->company_id, nonce);
+	if (n < 0 || (size_t)n >= sizeof(msg) ||
+	    idg_hmac_sha256(r->w->csrf_key, sizeof(r->w->csrf_key), msg, (size_t)n,
+	    mac) != IDG_OK)
+		return IDG_ERR;
+	return idg_b64url_encode(mac, sizeof(mac), out, outsz) < 0 ? IDG_ERR : IDG_OK;
+}
+
+int
+idg_csrf_login_token(struct idg_req *r, char *token, size_t tokensz)
+{
+	char nonce[64];
+
+	if (idg_req_cookie(r, CSRF_COOKIE, nonce, sizeof(nonce)) != IDG_OK ||
+	    strlen(nonce) != 43) {
+		if (idg_random_b64url(nonce, sizeof(nonce), 32) != IDG_OK)
+			return IDG_ERR;
+		idg_req_set_cookie(r, CSRF_COOKIE, nonce, -1);
+	}
+	return login_mac(r, nonce, token, tokensz);
+}
+
+bool
+idg_csrf_login_check(struct idg_req *r, const char *token)
+{
+	char nonce[64], want[64];
+
+	if (token == NULL ||
+	    idg_req_cookie(r, CSRF_COOKIE, nonce, sizeof(nonce)) != IDG_OK ||
+	    strlen(nonce) != 43 || login_mac(r, nonce, want, sizeof(want)) != IDG_OK)
+		return false;
+	return idg_ct_streq(want, token);
+}
+
+bool
+idg_csrf_session_check(struct idg_req *r, const char *token)
+{
+	return r->has_session && token != NULL && idg_ct_streq(r->session.csrf, token);
+}
+
+struct audit_job {
+	struct idg_audit_event	e;
+	char			actor[300], action[48], target[300], result[48], ip[46];
+};
+
+static void
+audit_work(void *ctx, void *arg)
+{
+	struct audit_job *j = arg;
+	struct idg_store *s = idg_worker_store(ctx);
+
+	if (s == NULL || idg_store_audit_append(s, &j->e) != IDG_OK) {
+		log_error("audit event %s for %s not written", j->action, j->target);
+		idg_worker_store_failed(ctx);
+	}
+}
+
+static void
+audit_done(void *arg)
+{
+	free(arg);
+}
+
+void
+idg_audit_async(struct idg_req *r, int64_t tenant_id, const char *actor, const char *action,
+    const char *target, const char *result)
+{
+	struct audit_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return;
+	idg_strlcpy(j->actor, actor, sizeof(j->actor));
+	idg_strlcpy(j->action, action, sizeof(j->action));
+	idg_strlcpy(j->target, target != NULL ? target : "", sizeof(j->target));
+	idg_strlcpy(j->result, result, sizeof(j->result));
+	idg_strlcpy(j->ip, r->client_ip, sizeof(j->ip));
+	j->e.tenant_id = tenant_id;
+	j->e.actor = j->actor;
+	j->e.action = j->action;
+	j->e.target = j->target;
+	j->e.result = j->result;
+	j->e.ip = j->ip;
+	if (idg_workpool_submit(r->w->pool, audit_work, audit_done, j) != IDG_PENDING) {
+		log_error("audit event %s for %s dropped: work pool full", action, j->target);
+		free(j);
+	}
+}

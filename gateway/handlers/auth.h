@@ -1,0 +1,43 @@
+/*
+ * auth.h - what every handler behind sign-in shares: finding and checking
+ * the session of the request, the login-form CSRF token, and audit events
+ * written from the loop.
+ */
+#ifndef IDG_AUTH_H
+#define IDG_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../http/request.h"
+
+/* Session cookie name for a tenant: "__Host-idgate-{company_id}". */
+void	idg_session_cookie_name(const char *company_id, char *out, size_t outsz);
+
+/*
+ * Looks up the session cookie of r's tenant and checks it: same tenant,
+ * user still in the directory, active, and the session not older than the
+ * user's sessions_not_before (suspension, deletion). Then calls
+ * next(r, status) exactly once, now or later: IDG_OK with r->session and
+ * r->has_session set; IDG_NOTFOUND (no usable session: sign in again);
+ * IDG_UNAVAILABLE (Redis down: answer 503). A void session is deleted.
+ */
+void	idg_auth_session(struct idg_req *r, idg_auth_next_fn *next);
+
+/*
+ * Login-form CSRF (no session yet): a random nonce in the
+ * "__Host-idgate-csrf" cookie and, in the form, HMAC(csrf_key, company ID,
+ * nonce). idg_csrf_login_token fills token (64 bytes) and sets the cookie
+ * when r has none; idg_csrf_login_check verifies a submitted token.
+ */
+int	idg_csrf_login_token(struct idg_req *r, char *token, size_t tokensz);
+bool	idg_csrf_login_check(struct idg_req *r, const char *token);
+/* A form's csrf field against the session's secret (constant time). */
+bool	idg_csrf_session_check(struct idg_req *r, const char *token);
+
+/* Writes an audit event from the loop via the work pool (best effort, logged on failure). */
+void	idg_audit_async(struct idg_req *r, int64_t tenant_id, const char *actor,
+	    const char *action, const char *target, const char *result);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * handlers.h - the request handlers. Each takes ownership of the request
+ * and answers it exactly once (now, or later from a callback).
+ */
+#ifndef IDG_HANDLERS_H
+#define IDG_HANDLERS_H
+
+struct idg_req;
+
+/* health.c */
+void	idg_h_healthz(struct idg_req *r);
+void	idg_h_readyz(struct idg_req *r);
+void	idg_h_metrics(struct idg_req *r);
+/* static.c */
+void	idg_h_static_css(struct idg_req *r);
+/* login.c */
+void	idg_h_login_global(struct idg_req *r);
+void	idg_h_login_form(struct idg_req *r);
+void	idg_h_login_submit(struct idg_req *r);
+void	idg_h_logout(struct idg_req *r);
+void	idg_h_password_form(struct idg_req *r);
+void	idg_h_password_submit(struct idg_req *r);
+/* portal.c */
+void	idg_h_portal(struct idg_req *r);
+void	idg_h_session_json(struct idg_req *r);
+
+#endif

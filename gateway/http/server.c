@@ -1,0 +1,346 @@
+/*
+ * server.c - one worker process: its event loop, listeners, Redis client,
+ * work pool and directory polling; see server.h.
+ */
+#include "server.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/ssl.h>
+
+#include "../directory.h"
+#include "../session/redis.h"
+#include "../session/session.h"
+#include "../store/store.h"
+#include "../util/crypto.h"
+#include "../util/log.h"
+#include "../util/status.h"
+#include "accesslog.h"
+#include "metrics.h"
+#include "request.h"
+#include "tls.h"
+#include "workpool.h"
+#include "worker_store.h"
+
+struct thread_ctx {
+	const struct idg_config	*cfg;
+	struct idg_store	*store;
+};
+
+static void *
+thread_init(void *arg)
+{
+	struct thread_ctx *t = calloc(1, sizeof(*t));
+
+	if (t != NULL)
+		t->cfg = arg;
+	return t;
+}
+
+static void
+thread_fini(void *arg, void *ctx)
+{
+	struct thread_ctx *t = ctx;
+
+	if (t != NULL)
+		idg_store_free(t->store);
+	free(t);
+}
+
+struct idg_store *
+idg_worker_store(void *thread_ctx)
+{
+	struct thread_ctx *t = thread_ctx;
+	struct idg_store_config sc;
+
+	if (t == NULL)
+		return NULL;
+	if (t->store == NULL) {
+		sc.driver = t->cfg->store_driver;
+		sc.sqlite_path = t->cfg->sqlite_path;
+		sc.busy_timeout_ms = t->cfg->store_busy_timeout_ms;
+		if (idg_store_open(&sc, &t->store) != IDG_OK) {
+			t->store = NULL;
+			idg_metrics_inc(IDG_M_STORE_ERRORS);
+		}
+	}
+	return t->store;
+}
+
+void
+idg_worker_store_failed(void *thread_ctx)
+{
+	struct thread_ctx *t = thread_ctx;
+
+	/* Reopen on the next job: the file may have been restored. */
+	idg_metrics_inc(IDG_M_STORE_ERRORS);
+	if (t != NULL) {
+		idg_store_free(t->store);
+		t->store = NULL;
+	}
+}
+
+/* Directory polling: generation check and rebuild, both on the pool. */
+struct dir_job {
+	struct idg_worker	*w;
+	int64_t			 known;
+	int			 status;
+	struct idg_directory	*fresh;
+};
+
+static void
+dir_work(void *ctx, void *arg)
+{
+	struct dir_job *j = arg;
+	struct idg_store *s = idg_worker_store(ctx);
+	int64_t gen;
+
+	if (s == NULL) {
+		j->status = IDG_UNAVAILABLE;
+		return;
+	}
+	if ((j->status = idg_store_generation(s, &gen)) != IDG_OK) {
+		idg_worker_store_failed(ctx);
+		return;
+	}
+	if (j->known >= 0 && gen == j->known)
+		return;
+	if ((j->status = idg_directory_load(s, &j->fresh)) != IDG_OK)
+		idg_worker_store_failed(ctx);
+}
+
+static void
+dir_done(void *arg)
+{
+	struct dir_job *j = arg;
+	struct idg_worker *w = j->w;
+
+	w->dir_polling = false;
+	if (j->status == IDG_OK) {
+		w->dir_ok_at = (int64_t)time(NULL);
+		if (j->fresh != NULL) {
+			idg_directory_unref(w->dir);
+			w->dir = j->fresh;
+			idg_metrics_inc(IDG_M_DIRECTORY_RELOADS);
+			log_debug("directory generation %lld loaded",
+			    (long long)w->dir->generation);
+		}
+	}
+	free(j);
+}
+
+static void
+dir_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct idg_worker *w = arg;
+	struct dir_job *j;
+
+	idg_metrics_queue_depth(w->slot, idg_workpool_queued(w->pool));
+	if (w->dir_polling || w->draining || (j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->w = w;
+	j->known = w->dir != NULL ? w->dir->generation : -1;
+	if (idg_workpool_submit(w->pool, dir_work, dir_done, j) == IDG_PENDING)
+		w->dir_polling = true;
+	else
+		free(j);
+}
+
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	struct idg_listener *l = arg;
+	struct bufferevent *bev;
+	SSL *ssl = SSL_new(l->ssl);
+
+	if (ssl == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+static void
+maybe_exit(struct idg_worker *w)
+{
+	if (w->draining && w->inflight == 0 && idg_workpool_outstanding(w->pool) <= 0)
+		event_base_loopexit(w->base, NULL);
+}
+
+void
+idg_worker_request_done(struct idg_worker *w)
+{
+	w->inflight--;
+	if (w->draining)
+		maybe_exit(w);
+}
+
+static void
+drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct idg_worker *w = arg;
+
+	log_warn("drain timeout: exiting with %d requests in flight", w->inflight);
+	event_base_loopexit(w->base, NULL);
+}
+
+static void
+on_term(evutil_socket_t sig, short what, void *arg)
+{
+	struct idg_worker *w = arg;
+	struct timeval tv = { w->cfg->drain_timeout_s, 0 };
+	int i;
+
+	if (w->draining)
+		return;
+	w->draining = true;
+	log_info("draining: %d requests in flight", w->inflight);
+	for (i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i].bound != NULL) {
+			evhttp_del_accept_socket(w->listeners[i].http, w->listeners[i].bound);
+			w->listeners[i].bound = NULL;
+		}
+	event_del(w->dir_timer);
+	w->drain_timer = evtimer_new(w->base, drain_timeout, w);
+	evtimer_add(w->drain_timer, &tv);
+	maybe_exit(w);
+}
+
+static int
+setup_listener(struct idg_worker *w, int i, int fd)
+{
+	struct idg_listener *l = &w->listeners[i];
+	const struct idg_config *cfg = w->cfg;
+	char err[512];
+
+	l->w = w;
+	l->cfg = &cfg->listeners[i];
+	l->fd = fd;
+	if ((l->http = evhttp_new(w->base)) == NULL)
+		return IDG_ERR;
+	evhttp_set_max_headers_size(l->http, (ev_ssize_t)cfg->max_header_bytes);
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)cfg->max_body_bytes);
+	evhttp_set_timeout(l->http, cfg->request_timeout_s);
+	evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST);
+	evhttp_set_default_content_type(l->http, "text/plain; charset=utf-8");
+	evhttp_set_gencb(l->http, idg_request_dispatch, l);
+	if (l->cfg->tls) {
+		l->ssl = idg_tls_server_ctx(l->cfg->cert_file, l->cfg->key_file,
+		    l->cfg->client_certificates, err, sizeof(err));
+		if (l->ssl == NULL) {
+			log_error("%s", err);
+			return IDG_ERR;
+		}
+		evhttp_set_bevcb(l->http, tls_bev, l);
+	}
+	if ((l->bound = evhttp_accept_socket_with_handle(l->http, fd)) == NULL) {
+		log_error("cannot accept on %s:%d", l->cfg->address, l->cfg->port);
+		return IDG_ERR;
+	}
+	return IDG_OK;
+}
+
+int
+idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
+{
+	struct idg_worker *w;
+	struct idg_redis_config rc;
+	struct idg_session_config sc;
+	struct timeval tv;
+	sigset_t none;
+	int i, rcode = 1;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	/* A worker never outlives its master. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return 1;
+	w->cfg = cfg;
+	w->slot = slot;
+	if ((w->base = event_base_new()) == NULL)
+		goto out;
+	idg_hmac_sha256(cfg->master_key, sizeof(cfg->master_key), "idgate csrf v1", 14,
+	    w->csrf_key);
+	if ((w->access = idg_accesslog_open(cfg->access_log)) == NULL)
+		goto out;
+	w->nlisteners = cfg->nlisteners;
+	for (i = 0; i < cfg->nlisteners; i++)
+		if (setup_listener(w, i, fds[i]) != IDG_OK)
+			goto out;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.host = cfg->redis_host;
+	rc.port = cfg->redis_port;
+	rc.unix_socket = cfg->redis_unix_socket;
+	rc.database = cfg->redis_database;
+	rc.password = cfg->redis_password;
+	rc.connect_timeout_ms = cfg->redis_connect_timeout_ms;
+	rc.command_timeout_ms = cfg->redis_command_timeout_ms;
+	sc.idle_timeout_s = cfg->session_idle_timeout_s;
+	sc.absolute_lifetime_s = cfg->session_absolute_lifetime_s;
+	if ((w->redis = idg_redis_new(w->base, &rc)) == NULL ||
+	    (w->sessions = idg_session_store_new("redis", &sc, w->redis)) == NULL)
+		goto out;
+	if ((w->pool = idg_workpool_new(w->base, cfg->pool_threads, cfg->pool_max_queue,
+	    thread_init, thread_fini, (void *)cfg)) == NULL)
+		goto out;
+
+	w->dir_timer = event_new(w->base, -1, EV_PERSIST, dir_poll, w);
+	tv.tv_sec = cfg->directory_refresh_ms / 1000;
+	tv.tv_usec = (cfg->directory_refresh_ms % 1000) * 1000;
+	event_add(w->dir_timer, &tv);
+	dir_poll(-1, 0, w);
+	w->sig_term = evsignal_new(w->base, SIGTERM, on_term, w);
+	w->sig_int = evsignal_new(w->base, SIGINT, on_term, w);
+	event_add(w->sig_term, NULL);
+	event_add(w->sig_int, NULL);
+
+	log_info("worker %d serving", slot);
+	event_base_dispatch(w->base);
+	rcode = 0;
+out:
+	if (w->pool != NULL) {
+		/* Lets the pool's last done() calls answer their requests. */
+		idg_workpool_free(w->pool);
+	}
+	idg_session_store_free(w->sessions);
+	idg_redis_free(w->redis);
+	for (i = 0; i < w->nlisteners; i++) {
+		if (w->listeners[i].http != NULL)
+			evhttp_free(w->listeners[i].http);
+		SSL_CTX_free(w->listeners[i].ssl);
+	}
+	if (w->dir_timer != NULL)
+		event_free(w->dir_timer);
+	if (w->drain_timer != NULL)
+		event_free(w->drain_timer);
+	if (w->sig_term != NULL)
+		event_free(w->sig_term);
+	if (w->sig_int != NULL)
+		event_free(w->sig_int);
+	idg_directory_unref(w->dir);
+	idg_accesslog_close(w->access);
+	if (w->base != NULL)
+		event_base_free(w->base);
+	idg_wipe(w->csrf_key, sizeof(w->csrf_key));
+	free(w);
+	log_info("worker %d stopped", slot);
+	return rcode;
+}

@@ -1,0 +1,47 @@
+/*
+ * tls.c - server TLS contexts; see tls.h.
+ */
+#include "tls.h"
+
+#include <stdio.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+static int
+accept_any(int ok, X509_STORE_CTX *ctx)
+{
+	/* The device-certificate check verifies in application code. */
+	(void)ok;
+	(void)ctx;
+	return 1;
+}
+
+struct ssl_ctx_st *
+idg_tls_server_ctx(const char *cert_file, const char *key_file, bool request_client_cert,
+    char *err, size_t errsz)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+	    SSL_OP_NO_RENEGOTIATION);
+	if (SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1)
+		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		goto fail;
+	if (request_client_cert)
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+	return ctx;
+fail:
+	snprintf(err, errsz, "TLS set-up with %s / %s failed: %s", cert_file, key_file,
+	    ERR_reason_error_string(ERR_peek_last_error()) ?
+	    ERR_reason_error_string(ERR_peek_last_error()) : "unknown error");
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return NULL;
+}

@@ -1,0 +1,193 @@
+/*
+ * session_codec.c - the stored form of a session and the pieces every
+ * backend shares: the versioned text encoding, the storage key derived from
+ * the session id, id validation, fresh secrets and the clock hook.
+ *
+ * Kept apart from session.c (the backend dispatch) so that the decoder's
+ * fuzz target links this file alone, without the Redis client. This file
+ * does no I/O.
+ *
+ * Encoding, version 1, fields separated by '|':
+ *	1|company|tenant|user|created|auth_time|amr|flags|csrf
+ * company is "" or a company id; the four integers are decimal without
+ * sign or leading zeros, 0 <= n <= INT64_MAX; amr and flags are decimal and
+ * hold only known bits; csrf is 43 base64url chars. The session id is not
+ * stored: the key is a hash of it, and storing it would hand out cookies.
+ */
+#include "session_impl.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "gateway/util/crypto.h"
+#include "gateway/util/status.h"
+#include "gateway/util/str.h"
+
+#define CODEC_VERSION	"1"
+#define NFIELDS		9
+#define MAX_ENCODED	256
+#define AMR_KNOWN	(IDG_AMR_PWD | IDG_AMR_OTP | IDG_AMR_CERT | IDG_AMR_FED)
+#define FLAGS_KNOWN	(IDG_SESSION_MUST_CHANGE_PASSWORD)
+
+static int64_t
+clock_real(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int64_t (*idg_session_clock)(void) = clock_real;
+
+static bool
+b64url_token_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+bool
+idg_session_id_valid(const char *id)
+{
+	return id != NULL && strlen(id) == IDG_SESSION_ID_LEN &&
+	    b64url_token_valid(id, IDG_SESSION_ID_LEN);
+}
+
+void
+idg_session_key(const char *id, char key[IDG_SESSION_KEY_LEN])
+{
+	uint8_t h[IDG_SHA256_LEN];
+
+	idg_sha256(id, strlen(id), h);
+	key[0] = 's';
+	key[1] = ':';
+	/* 128 bits of the hash: collisions are not a concern, memory is. */
+	idg_hex(h, 16, key + 2);
+}
+
+int
+idg_session_new_secrets(struct idg_session *s)
+{
+	if (idg_random_b64url(s->id, sizeof(s->id), 32) != IDG_OK ||
+	    idg_random_b64url(s->csrf, sizeof(s->csrf), 32) != IDG_OK)
+		return IDG_ERR;
+	return IDG_OK;
+}
+
+static bool
+company_ok(const char *c)
+{
+	return c[0] == '\0' || idg_company_id_valid(c);
+}
+
+static bool
+session_ok(const struct idg_session *s)
+{
+	return memchr(s->company_id, '\0', sizeof(s->company_id)) != NULL &&
+	    company_ok(s->company_id) && s->tenant_id >= 0 && s->user_id >= 0 &&
+	    s->created_at >= 0 && s->auth_time >= 0 && (s->amr & ~AMR_KNOWN) == 0 &&
+	    (s->flags & ~FLAGS_KNOWN) == 0 &&
+	    memchr(s->csrf, '\0', sizeof(s->csrf)) != NULL &&
+	    idg_session_id_valid(s->csrf);
+}
+
+int
+idg_session_encode(const struct idg_session *s, char *out, unsigned outsz)
+{
+	int n;
+
+	if (s == NULL || out == NULL || !session_ok(s))
+		return -1;
+	n = snprintf(out, outsz, CODEC_VERSION "|%s|%lld|%lld|%lld|%lld|%u|%u|%s",
+	    s->company_id, (long long)s->tenant_id, (long long)s->user_id,
+	    (long long)s->created_at, (long long)s->auth_time, s->amr, s->flags, s->csrf);
+	if (n < 0 || (unsigned)n >= outsz)
+		return -1;
+	return n;
+}
+
+/* Strict decimal: 1..19 digits, no sign, no leading zero, <= INT64_MAX. */
+static bool
+parse_i64(const char *p, size_t len, int64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19 || (len > 1 && p[0] == '0'))
+		return false;
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');	/* 19 digits cannot wrap */
+	}
+	if (v > (uint64_t)INT64_MAX)
+		return false;
+	*out = (int64_t)v;
+	return true;
+}
+
+static bool
+parse_bits(const char *p, size_t len, unsigned known, unsigned *out)
+{
+	int64_t v;
+
+	if (len > 3 || !parse_i64(p, len, &v) || ((uint64_t)v & ~(uint64_t)known) != 0)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+int
+idg_session_decode(const char *data, unsigned len, struct idg_session *out)
+{
+	const char *f[NFIELDS];
+	size_t fl[NFIELDS];
+	struct idg_session s;
+	unsigned i, n;
+
+	if (data == NULL || out == NULL || len == 0 || len >= MAX_ENCODED)
+		return IDG_INVALID;
+	/* Split on '|': exactly NFIELDS fields; NUL bytes are never valid. */
+	f[0] = data;
+	for (i = 0, n = 0; i < len; i++) {
+		if (data[i] == '\0')
+			return IDG_INVALID;
+		if (data[i] == '|') {
+			fl[n] = (size_t)(data + i - f[n]);
+			if (++n == NFIELDS)
+				return IDG_INVALID;
+			f[n] = data + i + 1;
+		}
+	}
+	fl[n] = (size_t)(data + len - f[n]);
+	if (n != NFIELDS - 1)
+		return IDG_INVALID;
+
+	memset(&s, 0, sizeof(s));
+	if (fl[0] != strlen(CODEC_VERSION) || memcmp(f[0], CODEC_VERSION, fl[0]) != 0)
+		return IDG_INVALID;
+	if (fl[1] >= sizeof(s.company_id))
+		return IDG_INVALID;
+	memcpy(s.company_id, f[1], fl[1]);
+	if (!company_ok(s.company_id))
+		return IDG_INVALID;
+	if (!parse_i64(f[2], fl[2], &s.tenant_id) || !parse_i64(f[3], fl[3], &s.user_id) ||
+	    !parse_i64(f[4], fl[4], &s.created_at) || !parse_i64(f[5], fl[5], &s.auth_time) ||
+	    !parse_bits(f[6], fl[6], AMR_KNOWN, &s.amr) ||
+	    !parse_bits(f[7], fl[7], FLAGS_KNOWN, &s.flags))
+		return IDG_INVALID;
+	if (fl[8] != IDG_SESSION_ID_LEN || !b64url_token_valid(f[8], fl[8]))
+		return IDG_INVALID;
+	memcpy(s.csrf, f[8], fl[8]);
+	*out = s;
+	idg_wipe(&s, sizeof(s));
+	return IDG_OK;
+}

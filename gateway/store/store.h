@@ -1,0 +1,232 @@
+/*
+ * store.h - the durable store: tenants, users, groups, audit log.
+ *
+ * A backend is a const table of operations (struct idg_store_ops) found by
+ * the name written in the config ("sqlite" now, "postgresql" later) plus an
+ * opaque instance. Operations are shaped by the domain, not generic; there is
+ * no SQL above this interface.
+ *
+ * Threading: an instance is used by one thread at a time. The gateway opens
+ * one instance per work-pool thread (and one for the loop's generation poll,
+ * which also runs on the pool); the CLI opens one. Every call blocks, so the
+ * event loop never calls the store directly: it submits work to the pool.
+ *
+ * Rules enforced here, atomically with the write (one transaction):
+ *  - the licensed ID pool (DESIGN.md "Service rules"): person users whose
+ *    status is active or suspended hold a license; creating or reactivating
+ *    beyond contracted_ids is refused with IDG_DECLINED and the numbers in
+ *    *lic; service accounts never count;
+ *  - contracted_ids >= IDG_CONTRACT_MIN, and never below current use;
+ *  - every write bumps the store generation so running workers reload their
+ *    directory snapshot.
+ *
+ * Strings in the structs below are NUL-terminated and truncated to their
+ * array size; e-mail addresses are stored and compared lower-cased.
+ */
+#ifndef IDG_STORE_H
+#define IDG_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/license.h"
+
+enum idg_user_status {
+	IDG_USER_ACTIVE = 0,
+	IDG_USER_SUSPENDED = 1,
+	IDG_USER_DELETED = 2,
+};
+
+enum idg_user_kind {
+	IDG_USER_PERSON = 0,		/* a tenant user; holds a license */
+	IDG_USER_SERVICE_SETUP = 1,	/* provider set-up account; never counted */
+	IDG_USER_SERVICE_REPORT = 2,	/* provider report account; never counted */
+};
+
+enum idg_tenant_status {
+	IDG_TENANT_SETUP = 0,		/* created, set-up not complete */
+	IDG_TENANT_ACTIVE = 1,
+	IDG_TENANT_CANCELLED = 2,
+};
+
+struct idg_tenant {
+	int64_t	id;
+	char	company_id[33];
+	char	name[129];
+	int	contracted_ids;
+	int	licenses_in_use;	/* person users active or suspended */
+	int	status;			/* enum idg_tenant_status */
+	int64_t	created_at;		/* unix seconds */
+	int64_t	setup_completed_at;	/* 0 until complete-setup */
+};
+
+struct idg_user {
+	int64_t	id;
+	int64_t	tenant_id;
+	char	email[255];
+	char	display_name[129];
+	int	status;			/* enum idg_user_status */
+	int	kind;			/* enum idg_user_kind */
+	char	password_hash[192];	/* argon2id encoded form; "" = none */
+	bool	must_change_password;	/* temporary password: change at next sign-in */
+	int	failed_attempts;
+	int64_t	locked_until;		/* unix seconds; 0 = not locked */
+	int64_t	last_sign_in_at;
+	int64_t	sessions_not_before;	/* sessions created before this are void */
+	int64_t	created_at;
+};
+
+struct idg_group {
+	int64_t	id;
+	int64_t	tenant_id;
+	char	name[129];
+	int	members;
+};
+
+struct idg_audit_event {
+	int64_t		at;		/* unix seconds; 0 = now */
+	int64_t		tenant_id;	/* 0 = provider-level event */
+	const char	*actor;		/* "cli", "user:<email>", "operator", ... */
+	const char	*action;	/* "user.add", "signin", "tenant.create", ... */
+	const char	*target;	/* e-mail, company ID, ...; may be NULL */
+	const char	*result;	/* "ok" or a stable error code */
+	const char	*ip;		/* client address; may be NULL */
+	const char	*detail;	/* free text, no secrets; may be NULL */
+};
+
+/* One row of a bulk import (see idg_store_user_import). */
+struct idg_user_row {
+	char	email[255];
+	char	display_name[129];
+	char	password_hash[192];	/* "" = no password yet */
+	bool	must_change_password;
+	int	line;			/* source line, for error messages */
+};
+
+struct idg_store_config {
+	const char	*driver;	/* "sqlite" */
+	const char	*sqlite_path;
+	int		 busy_timeout_ms;
+};
+
+/* Called once per row by the list operations; return non-zero to stop. */
+typedef int idg_tenant_each_fn(void *arg, const struct idg_tenant *t);
+typedef int idg_user_each_fn(void *arg, const struct idg_user *u);
+typedef int idg_group_each_fn(void *arg, const struct idg_group *g);
+typedef int idg_audit_each_fn(void *arg, const struct idg_audit_event *e);
+
+struct idg_store;
+
+/*
+ * Opens an instance of the backend named by cfg->driver. Returns IDG_OK and
+ * an owned *out, IDG_NOTFOUND for an unknown driver, IDG_UNAVAILABLE when the
+ * database cannot be opened (logged). Does not migrate.
+ */
+int	idg_store_open(const struct idg_store_config *cfg, struct idg_store **out);
+void	idg_store_free(struct idg_store *s);
+/* Names of the compiled-in backends, NULL-terminated (for check-config). */
+const char *const *idg_store_drivers(void);
+
+/*
+ * Applies every migration (embedded from conf/migrations at build time)
+ * not yet applied, in version order, each in its own transaction.
+ * *applied gets how many ran (may be NULL). IDG_ERR on a failed migration
+ * (nothing of that one is kept), IDG_UNAVAILABLE if the file is unwritable.
+ */
+int	idg_store_migrate(struct idg_store *s, int *applied);
+/* Highest applied migration version and the newest known to the binary. */
+int	idg_store_schema_version(struct idg_store *s, int *current, int *latest);
+/* A cheap read proving the store answers (for /readyz). */
+int	idg_store_ping(struct idg_store *s);
+/* Monotonic counter bumped by every write to tenants/users/groups. */
+int	idg_store_generation(struct idg_store *s, int64_t *gen);
+
+/* Tenants. */
+/*
+ * Creates the tenant (status setup) and its two service accounts (kind
+ * SERVICE_SETUP with e-mail "setup@<company_id>.idgate.invalid" and
+ * SERVICE_REPORT with "report@<company_id>.idgate.invalid"), whose password
+ * hashes are given. IDG_EXISTS if the company ID is taken; IDG_INVALID if
+ * contracted_ids < IDG_CONTRACT_MIN or the company ID is malformed.
+ */
+int	idg_store_tenant_create(struct idg_store *s, const char *company_id,
+	    const char *name, int contracted_ids, const char *setup_pw_hash,
+	    const char *report_pw_hash, struct idg_tenant *out);
+int	idg_store_tenant_get(struct idg_store *s, const char *company_id,
+	    struct idg_tenant *out);
+int	idg_store_tenant_list(struct idg_store *s, idg_tenant_each_fn *fn, void *arg);
+/*
+ * Changes the contract. IDG_INVALID if n < IDG_CONTRACT_MIN; IDG_DECLINED
+ * if n < licenses in use (lic filled: contracted = old, in_use, requested = n).
+ */
+int	idg_store_tenant_set_contract(struct idg_store *s, const char *company_id,
+	    int n, struct idg_license_numbers *lic);
+/* Marks set-up complete: status active, the set-up service account suspended. */
+int	idg_store_tenant_complete_setup(struct idg_store *s, const char *company_id);
+
+/* Users. tenant_id is the numeric id from struct idg_tenant. */
+/*
+ * Adds a person user (status active). IDG_EXISTS for a taken e-mail,
+ * IDG_DECLINED when the pool is full (lic filled), IDG_INVALID for a
+ * malformed e-mail.
+ */
+int	idg_store_user_add(struct idg_store *s, int64_t tenant_id, const char *email,
+	    const char *display_name, const char *password_hash,
+	    bool must_change_password, struct idg_license_numbers *lic,
+	    struct idg_user *out);
+int	idg_store_user_get_by_email(struct idg_store *s, int64_t tenant_id,
+	    const char *email, struct idg_user *out);
+int	idg_store_user_get(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    struct idg_user *out);
+/* Every user of the tenant including deleted ones, ordered by id. */
+int	idg_store_user_list(struct idg_store *s, int64_t tenant_id,
+	    idg_user_each_fn *fn, void *arg);
+/*
+ * Changes status. Reactivating a deleted user needs a free license
+ * (IDG_DECLINED, lic filled). Suspending or deleting sets
+ * sessions_not_before = now so every session of the user ends.
+ */
+int	idg_store_user_set_status(struct idg_store *s, int64_t tenant_id,
+	    int64_t user_id, enum idg_user_status st, struct idg_license_numbers *lic);
+/* Sets the hash; must_change marks it temporary. Clears lock and failures. */
+int	idg_store_user_set_password(struct idg_store *s, int64_t tenant_id,
+	    int64_t user_id, const char *password_hash, bool must_change);
+int	idg_store_user_unlock(struct idg_store *s, int64_t tenant_id, int64_t user_id);
+/*
+ * Records a sign-in attempt atomically. ok: failures reset, last_sign_in_at
+ * = now. Not ok: failed_attempts++, and when it reaches max_failures the
+ * account is locked until now + lockout_s (failures then reset).
+ * *locked_until (may be NULL) gets the resulting lock time.
+ */
+int	idg_store_user_record_signin(struct idg_store *s, int64_t tenant_id,
+	    int64_t user_id, bool ok, int64_t now, int max_failures, int lockout_s,
+	    int64_t *locked_until);
+/*
+ * Adds all rows in one transaction, or none: IDG_EXISTS / IDG_DECLINED
+ * (pool) / IDG_INVALID with *bad_line set to the first failing row's line.
+ * With skip_existing, rows whose e-mail exists are left alone and counted in
+ * *skipped instead of failing.
+ */
+int	idg_store_user_import(struct idg_store *s, int64_t tenant_id,
+	    const struct idg_user_row *rows, int nrows, bool skip_existing,
+	    struct idg_license_numbers *lic, int *bad_line, int *added, int *skipped);
+
+/* Groups. */
+int	idg_store_group_add(struct idg_store *s, int64_t tenant_id, const char *name,
+	    struct idg_group *out);
+/* IDG_NOTFOUND if the group or the user does not exist; IDG_EXISTS if already a member. */
+int	idg_store_group_add_member(struct idg_store *s, int64_t tenant_id,
+	    const char *group, const char *email);
+int	idg_store_group_list(struct idg_store *s, int64_t tenant_id,
+	    idg_group_each_fn *fn, void *arg);
+/* Names of the groups user_id belongs to. */
+int	idg_store_user_groups(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    idg_group_each_fn *fn, void *arg);
+
+/* Audit log. */
+int	idg_store_audit_append(struct idg_store *s, const struct idg_audit_event *e);
+/* Newest first, at most limit rows; tenant_id 0 = all tenants. */
+int	idg_store_audit_list(struct idg_store *s, int64_t tenant_id, int limit,
+	    idg_audit_each_fn *fn, void *arg);
+
+#endif

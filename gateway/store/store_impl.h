@@ -1,0 +1,92 @@
+/*
+ * store_impl.h - private to gateway/store and its tests: the backend
+ * operations table behind store.h, the driver registry row, and the
+ * migrations embedded at build time.
+ *
+ * A backend embeds struct idg_store as the first member of its own instance
+ * struct and points base.ops at its const ops table; store.c dispatches
+ * every idg_store_* call through that table. Nothing outside gateway/store
+ * (and tests/unit/store) includes this header.
+ */
+#ifndef IDG_STORE_IMPL_H
+#define IDG_STORE_IMPL_H
+
+#include "store.h"
+
+/* One migration: conf/migrations/NNNN_name.sql, embedded by CMake. */
+struct idg_migration {
+	int		 version;
+	const char	*name;		/* the file name */
+	const char	*sql;
+};
+
+/* Generated from conf/migrations/*.sql, sorted by version (strictly increasing). */
+extern const struct idg_migration idg_migrations[];
+extern const int idg_nmigrations;
+
+struct idg_store_ops {
+	const char	*name;
+	int	(*open)(const struct idg_store_config *cfg, struct idg_store **out);
+	void	(*free)(struct idg_store *s);
+	/* Applies the not yet applied entries of m[0..n) (sorted by version). */
+	int	(*migrate)(struct idg_store *s, const struct idg_migration *m, int n,
+		    int *applied);
+	int	(*schema_version)(struct idg_store *s, int *current);
+	int	(*ping)(struct idg_store *s);
+	int	(*generation)(struct idg_store *s, int64_t *gen);
+
+	int	(*tenant_create)(struct idg_store *s, const char *company_id,
+		    const char *name, int contracted_ids, const char *setup_pw_hash,
+		    const char *report_pw_hash, struct idg_tenant *out);
+	int	(*tenant_get)(struct idg_store *s, const char *company_id,
+		    struct idg_tenant *out);
+	int	(*tenant_list)(struct idg_store *s, idg_tenant_each_fn *fn, void *arg);
+	int	(*tenant_set_contract)(struct idg_store *s, const char *company_id, int n,
+		    struct idg_license_numbers *lic);
+	int	(*tenant_complete_setup)(struct idg_store *s, const char *company_id);
+
+	int	(*user_add)(struct idg_store *s, int64_t tenant_id, const char *email,
+		    const char *display_name, const char *password_hash,
+		    bool must_change_password, struct idg_license_numbers *lic,
+		    struct idg_user *out);
+	int	(*user_get_by_email)(struct idg_store *s, int64_t tenant_id,
+		    const char *email, struct idg_user *out);
+	int	(*user_get)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    struct idg_user *out);
+	int	(*user_list)(struct idg_store *s, int64_t tenant_id, idg_user_each_fn *fn,
+		    void *arg);
+	int	(*user_set_status)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    enum idg_user_status st, struct idg_license_numbers *lic);
+	int	(*user_set_password)(struct idg_store *s, int64_t tenant_id,
+		    int64_t user_id, const char *password_hash, bool must_change);
+	int	(*user_unlock)(struct idg_store *s, int64_t tenant_id, int64_t user_id);
+	int	(*user_record_signin)(struct idg_store *s, int64_t tenant_id,
+		    int64_t user_id, bool ok, int64_t now, int max_failures, int lockout_s,
+		    int64_t *locked_until);
+	int	(*user_import)(struct idg_store *s, int64_t tenant_id,
+		    const struct idg_user_row *rows, int nrows, bool skip_existing,
+		    struct idg_license_numbers *lic, int *bad_line, int *added, int *skipped);
+
+	int	(*group_add)(struct idg_store *s, int64_t tenant_id, const char *name,
+		    struct idg_group *out);
+	int	(*group_add_member)(struct idg_store *s, int64_t tenant_id,
+		    const char *group, const char *email);
+	int	(*group_list)(struct idg_store *s, int64_t tenant_id, idg_group_each_fn *fn,
+		    void *arg);
+	int	(*user_groups)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    idg_group_each_fn *fn, void *arg);
+
+	int	(*audit_append)(struct idg_store *s, const struct idg_audit_event *e);
+	int	(*audit_list)(struct idg_store *s, int64_t tenant_id, int limit,
+		    idg_audit_each_fn *fn, void *arg);
+};
+
+/* The common head of every backend instance. */
+struct idg_store {
+	const struct idg_store_ops *ops;
+};
+
+/* Backends (one registry row each in store.c). */
+extern const struct idg_store_ops idg_store_sqlite_ops;
+
+#endif

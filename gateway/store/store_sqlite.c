@@ -1,0 +1,1304 @@
+/*
+ * store_sqlite.c - the "sqlite" backend of store.h: one SQLite connection
+ * per instance, WAL mode, foreign keys on, prepared statements cached per
+ * instance.
+ *
+ * Rules that depend on counts (the license pool, contract changes) are
+ * checked inside a BEGIN IMMEDIATE transaction, which takes SQLite's write
+ * lock before the count is read, so two processes cannot both take the last
+ * license. The generation counter is bumped by triggers in the schema, not
+ * here. This file is not the schema (conf/migrations) and not the rules
+ * themselves (gateway/core/license.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "store_impl.h"
+#include "../util/log.h"
+#include "../util/status.h"
+#include "../util/str.h"
+
+enum sid {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_MIG_TABLE, S_MIG_HAS, S_MIG_ADD, S_MIG_MAX,
+	S_GEN,
+	S_T_INS, S_T_GET, S_T_LIST, S_T_LIC, S_T_SETC, S_T_SETUP,
+	S_U_INS, S_U_BYEMAIL, S_U_BYID, S_U_LIST, S_U_STATUS, S_U_PW, S_U_UNLOCK,
+	S_U_SIGNIN_READ, S_U_SIGNIN_OK, S_U_SIGNIN_FAIL, S_U_LOCK, S_U_EXISTS,
+	S_U_SUSPEND_KIND, S_U_LIVE_ID,
+	S_G_INS, S_G_BYNAME, S_G_LIST, S_G_OFUSER, S_GM_INS,
+	S_A_INS, S_A_LIST_ALL, S_A_LIST_T,
+	S_COUNT
+};
+
+#define TENANT_SELECT \
+	"SELECT t.id, t.company_id, t.name, t.contracted_ids, t.status, t.created_at," \
+	" t.setup_completed_at, (SELECT COUNT(*) FROM users u WHERE u.tenant_id = t.id" \
+	" AND u.kind = 0 AND u.status IN (0, 1)) FROM tenants t"
+#define USER_SELECT \
+	"SELECT id, tenant_id, email, display_name, status, kind, password_hash," \
+	" must_change_password, failed_attempts, locked_until, last_sign_in_at," \
+	" sessions_not_before, created_at FROM users"
+#define GROUP_SELECT \
+	"SELECT g.id, g.tenant_id, g.name, (SELECT COUNT(*) FROM group_members m" \
+	" WHERE m.group_id = g.id) FROM groups g"
+#define AUDIT_SELECT \
+	"SELECT at, tenant_id, actor, action, target, result, ip, detail FROM audit_log"
+
+static const char *const sql_text[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_MIG_TABLE] = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+	    " AND name = 'schema_migrations'",
+	[S_MIG_HAS] = "SELECT 1 FROM schema_migrations WHERE version = ?1",
+	[S_MIG_ADD] = "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+	[S_MIG_MAX] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+	[S_GEN] = "SELECT generation FROM store_meta WHERE id = 1",
+	[S_T_INS] = "INSERT INTO tenants (company_id, name, contracted_ids, status,"
+	    " created_at) VALUES (?1, ?2, ?3, 0, ?4)",
+	[S_T_GET] = TENANT_SELECT " WHERE t.company_id = ?1",
+	[S_T_LIST] = TENANT_SELECT " ORDER BY t.company_id",
+	[S_T_LIC] = "SELECT contracted_ids, (SELECT COUNT(*) FROM users WHERE"
+	    " tenant_id = ?1 AND kind = 0 AND status IN (0, 1)) FROM tenants WHERE id = ?1",
+	[S_T_SETC] = "UPDATE tenants SET contracted_ids = ?1 WHERE id = ?2",
+	[S_T_SETUP] = "UPDATE tenants SET status = 1, setup_completed_at = CASE WHEN"
+	    " setup_completed_at = 0 THEN ?1 ELSE setup_completed_at END WHERE id = ?2",
+	[S_U_INS] = "INSERT INTO users (tenant_id, email, display_name, status, kind,"
+	    " password_hash, must_change_password, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?7)",
+	[S_U_BYEMAIL] = USER_SELECT " WHERE tenant_id = ?1 AND email = ?2",
+	[S_U_BYID] = USER_SELECT " WHERE tenant_id = ?1 AND id = ?2",
+	[S_U_LIST] = USER_SELECT " WHERE tenant_id = ?1 ORDER BY id",
+	[S_U_STATUS] = "UPDATE users SET status = ?1, updated_at = ?2, sessions_not_before ="
+	    " CASE WHEN ?3 THEN ?2 ELSE sessions_not_before END WHERE id = ?4",
+	[S_U_PW] = "UPDATE users SET password_hash = ?1, must_change_password = ?2,"
+	    " failed_attempts = 0, locked_until = 0, updated_at = ?3 WHERE id = ?4",
+	[S_U_UNLOCK] = "UPDATE users SET failed_attempts = 0, locked_until = 0,"
+	    " updated_at = ?1 WHERE id = ?2",
+	[S_U_SIGNIN_READ] = "SELECT failed_attempts, locked_until FROM users"
+	    " WHERE tenant_id = ?1 AND id = ?2",
+	[S_U_SIGNIN_OK] = "UPDATE users SET failed_attempts = 0, last_sign_in_at = ?1"
+	    " WHERE id = ?2",
+	[S_U_SIGNIN_FAIL] = "UPDATE users SET failed_attempts = ?1 WHERE id = ?2",
+	[S_U_LOCK] = "UPDATE users SET failed_attempts = 0, locked_until = ?1 WHERE id = ?2",
+	[S_U_EXISTS] = "SELECT 1 FROM users WHERE tenant_id = ?1 AND email = ?2",
+	[S_U_SUSPEND_KIND] = "UPDATE users SET status = 1, sessions_not_before = ?1,"
+	    " updated_at = ?1 WHERE tenant_id = ?2 AND kind = ?3 AND status = 0",
+	[S_U_LIVE_ID] = "SELECT id FROM users WHERE tenant_id = ?1 AND email = ?2"
+	    " AND status != 2",
+	[S_G_INS] = "INSERT INTO groups (tenant_id, name) VALUES (?1, ?2)",
+	[S_G_BYNAME] = "SELECT id FROM groups WHERE tenant_id = ?1 AND name = ?2",
+	[S_G_LIST] = GROUP_SELECT " WHERE g.tenant_id = ?1 ORDER BY g.name",
+	[S_G_OFUSER] = GROUP_SELECT " JOIN group_members gm ON gm.group_id = g.id"
+	    " WHERE g.tenant_id = ?1 AND gm.user_id = ?2 ORDER BY g.name",
+	[S_GM_INS] = "INSERT INTO group_members (group_id, user_id) VALUES (?1, ?2)",
+	[S_A_INS] = "INSERT INTO audit_log (at, tenant_id, actor, action, target, result,"
+	    " ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_A_LIST_ALL] = AUDIT_SELECT " ORDER BY at DESC, id DESC LIMIT ?1",
+	[S_A_LIST_T] = AUDIT_SELECT " WHERE tenant_id = ?2 ORDER BY at DESC, id DESC"
+	    " LIMIT ?1",
+};
+
+struct sq {
+	struct idg_store	 base;		/* first: the dispatch head */
+	sqlite3			*db;
+	char			 path[512];
+	sqlite3_stmt		*stmt[S_COUNT];
+};
+
+#define SQ(s) ((struct sq *)(void *)(s))
+
+/* Maps an SQLite result code to a status code. */
+static int
+map_rc(int rc)
+{
+	switch (rc) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return IDG_EXISTS;
+	}
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return IDG_OK;
+	case SQLITE_CONSTRAINT:
+		return IDG_INVALID;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return IDG_TIMEOUT;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_PERM:
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+	case SQLITE_AUTH:
+		return IDG_UNAVAILABLE;
+	}
+	return IDG_ERR;
+}
+
+/* Logs a failure once, where it is detected (not for expected outcomes). */
+static int
+fail(struct sq *q, const char *func, int rc)
+{
+	int st = map_rc(rc);
+
+	if (st != IDG_EXISTS)
+		idg_log_msg(IDG_LOG_ERROR, func, "store %s: %s (%d)", q->path,
+		    sqlite3_errmsg(q->db), rc);
+	return st;
+}
+
+/* The cached statement id, reset and unbound; NULL if it cannot be prepared (logged). */
+static sqlite3_stmt *
+get(struct sq *q, enum sid id)
+{
+	int rc;
+
+	if (q->stmt[id] == NULL) {
+		rc = sqlite3_prepare_v3(q->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT,
+		    &q->stmt[id], NULL);
+		if (rc != SQLITE_OK) {
+			log_error("store %s: cannot prepare statement %d: %s", q->path, (int)id,
+			    sqlite3_errmsg(q->db));
+			q->stmt[id] = NULL;
+			return NULL;
+		}
+	}
+	sqlite3_reset(q->stmt[id]);
+	sqlite3_clear_bindings(q->stmt[id]);
+	return q->stmt[id];
+}
+
+/* Ends a use of a cached statement so it holds no read lock. */
+static void
+done(sqlite3_stmt *st)
+{
+	if (st != NULL)
+		sqlite3_reset(st);
+}
+
+/* Steps a statement that returns no row; resets it. */
+static int
+run(struct sq *q, sqlite3_stmt *st, const char *func)
+{
+	int rc = sqlite3_step(st);
+
+	done(st);
+	if (rc != SQLITE_DONE)
+		return fail(q, func, rc);
+	return IDG_OK;
+}
+
+/* Simple statement by id, no parameters. */
+static int
+run_id(struct sq *q, enum sid id, const char *func)
+{
+	sqlite3_stmt *st = get(q, id);
+
+	if (st == NULL)
+		return IDG_ERR;
+	return run(q, st, func);
+}
+
+static int
+tx_begin(struct sq *q, const char *func)
+{
+	return run_id(q, S_BEGIN, func);
+}
+
+static int
+tx_commit(struct sq *q, const char *func)
+{
+	return run_id(q, S_COMMIT, func);
+}
+
+static void
+tx_rollback(struct sq *q)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_get_autocommit(q->db))
+		return;
+	if ((st = get(q, S_ROLLBACK)) != NULL) {
+		(void)sqlite3_step(st);
+		done(st);
+	}
+}
+
+/* Ends a transaction: commit on IDG_OK, roll back otherwise. Returns the final status. */
+static int
+tx_end(struct sq *q, int status, const char *func)
+{
+	if (status == IDG_OK)
+		status = tx_commit(q, func);
+	if (status != IDG_OK)
+		tx_rollback(q);
+	return status;
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	idg_strlcpy(dst, t != NULL ? (const char *)t : "", n);
+}
+
+static void
+read_tenant(sqlite3_stmt *st, struct idg_tenant *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, t->company_id, sizeof(t->company_id));
+	col_text(st, 2, t->name, sizeof(t->name));
+	t->contracted_ids = sqlite3_column_int(st, 3);
+	t->status = sqlite3_column_int(st, 4);
+	t->created_at = sqlite3_column_int64(st, 5);
+	t->setup_completed_at = sqlite3_column_int64(st, 6);
+	t->licenses_in_use = sqlite3_column_int(st, 7);
+}
+
+static void
+read_user(sqlite3_stmt *st, struct idg_user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	u->tenant_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, u->email, sizeof(u->email));
+	col_text(st, 3, u->display_name, sizeof(u->display_name));
+	u->status = sqlite3_column_int(st, 4);
+	u->kind = sqlite3_column_int(st, 5);
+	col_text(st, 6, u->password_hash, sizeof(u->password_hash));
+	u->must_change_password = sqlite3_column_int(st, 7) != 0;
+	u->failed_attempts = sqlite3_column_int(st, 8);
+	u->locked_until = sqlite3_column_int64(st, 9);
+	u->last_sign_in_at = sqlite3_column_int64(st, 10);
+	u->sessions_not_before = sqlite3_column_int64(st, 11);
+	u->created_at = sqlite3_column_int64(st, 12);
+}
+
+static void
+read_group(sqlite3_stmt *st, struct idg_group *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->id = sqlite3_column_int64(st, 0);
+	g->tenant_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, g->name, sizeof(g->name));
+	g->members = sqlite3_column_int(st, 3);
+}
+
+/* Lower-cased copy of a syntactically valid e-mail; IDG_INVALID otherwise. */
+static int
+norm_email(const char *in, char out[255])
+{
+	if (strlen(in) >= 255 || !idg_email_valid(in))
+		return IDG_INVALID;
+	idg_strlcpy(out, in, 255);
+	idg_str_lower(out);
+	return IDG_OK;
+}
+
+/*
+ * Reads the contract and current license use of a tenant (call inside the
+ * write transaction). IDG_NOTFOUND if there is no such tenant.
+ */
+static int
+license_numbers(struct sq *q, int64_t tenant_id, struct idg_license_numbers *n)
+{
+	sqlite3_stmt *st = get(q, S_T_LIC);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		n->contracted = sqlite3_column_int(st, 0);
+		n->in_use = sqlite3_column_int(st, 1);
+		done(st);
+		return IDG_OK;
+	}
+	done(st);
+	if (rc == SQLITE_DONE)
+		return IDG_NOTFOUND;
+	return fail(q, __func__, rc);
+}
+
+/* Instance life cycle. */
+
+static void
+sq_free(struct idg_store *s)
+{
+	struct sq *q = SQ(s);
+	int i;
+
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(q->stmt[i]);
+	sqlite3_close_v2(q->db);
+	free(q);
+}
+
+static int
+sq_open(const struct idg_store_config *cfg, struct idg_store **out)
+{
+	const unsigned char *mode;
+	sqlite3_stmt *st = NULL;
+	struct sq *q;
+	int rc;
+
+	if (cfg->sqlite_path == NULL || cfg->sqlite_path[0] == '\0') {
+		log_error("no sqlite_path configured");
+		return IDG_UNAVAILABLE;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return IDG_ERR;
+	q->base.ops = &idg_store_sqlite_ops;
+	idg_strlcpy(q->path, cfg->sqlite_path, sizeof(q->path));
+	rc = sqlite3_open_v2(q->path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open store %s: %s (does the folder exist and is it"
+		    " writable?)", q->path, q->db != NULL ? sqlite3_errmsg(q->db) :
+		    sqlite3_errstr(rc));
+		goto unavailable;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	/* SQLite falls back to read-only silently when the file is not writable. */
+	if (sqlite3_db_readonly(q->db, "main") != 0) {
+		log_error("cannot open store %s: the file is not writable", q->path);
+		goto unavailable;
+	}
+	sqlite3_busy_timeout(q->db, cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : 5000);
+	if ((rc = sqlite3_exec(q->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL)) !=
+	    SQLITE_OK) {
+		log_error("cannot open store %s: %s", q->path, sqlite3_errmsg(q->db));
+		goto unavailable;
+	}
+	/* WAL needs the -wal and -shm files beside the database: the folder must be writable. */
+	rc = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	mode = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+	if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
+		log_error("cannot open store %s: cannot use WAL mode: %s (are the file and"
+		    " its folder writable?)", q->path, rc == SQLITE_ROW ? "refused" :
+		    sqlite3_errmsg(q->db));
+		sqlite3_finalize(st);
+		goto unavailable;
+	}
+	sqlite3_finalize(st);
+	(void)sqlite3_exec(q->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	*out = &q->base;
+	return IDG_OK;
+unavailable:
+	sq_free(&q->base);
+	return IDG_UNAVAILABLE;
+}
+
+/* Schema. */
+
+static int
+mig_table_exists(struct sq *q, bool *exists)
+{
+	sqlite3_stmt *st = get(q, S_MIG_TABLE);
+	int rc;
+
+	if (st == NULL)
+		return IDG_UNAVAILABLE;
+	rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+	done(st);
+	if (rc != SQLITE_ROW)
+		return fail(q, __func__, rc);
+	return IDG_OK;
+}
+
+static int
+apply_one(struct sq *q, const struct idg_migration *m, bool *ran)
+{
+	sqlite3_stmt *st;
+	char *err = NULL;
+	int rc, status;
+
+	*ran = false;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	/* Checked inside the write lock: a concurrent migrator may have applied it. */
+	if ((st = get(q, S_MIG_HAS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, m->version);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc == SQLITE_ROW)
+		goto out;	/* already applied */
+	if (rc != SQLITE_DONE) {
+		status = fail(q, __func__, rc);
+		goto out;
+	}
+	rc = sqlite3_exec(q->db, m->sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		log_error("store %s: migration %s failed: %s", q->path, m->name,
+		    err != NULL ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		status = map_rc(sqlite3_extended_errcode(q->db));
+		if (status != IDG_UNAVAILABLE)
+			status = IDG_ERR;
+		goto out;
+	}
+	if ((st = get(q, S_MIG_ADD)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, m->version);
+	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+	status = run(q, st, __func__);
+	if (status == IDG_OK)
+		*ran = true;
+out:
+	status = tx_end(q, status, __func__);
+	if (status != IDG_OK)
+		*ran = false;
+	return status;
+}
+
+static int
+sq_migrate(struct idg_store *s, const struct idg_migration *m, int n, int *applied)
+{
+	struct sq *q = SQ(s);
+	char *err = NULL;
+	int i, rc, status;
+	bool ran;
+
+	if (applied != NULL)
+		*applied = 0;
+	rc = sqlite3_exec(q->db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)", NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		status = map_rc(sqlite3_extended_errcode(q->db));
+		log_error("store %s: cannot record migrations: %s", q->path,
+		    err != NULL ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return status == IDG_TIMEOUT ? status : IDG_UNAVAILABLE;
+	}
+	for (i = 0; i < n; i++) {
+		if ((status = apply_one(q, &m[i], &ran)) != IDG_OK)
+			return status;
+		if (ran) {
+			log_info("store %s: applied migration %s", q->path, m[i].name);
+			if (applied != NULL)
+				(*applied)++;
+		}
+	}
+	return IDG_OK;
+}
+
+static int
+sq_schema_version(struct idg_store *s, int *current)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	bool exists;
+	int rc, status;
+
+	*current = 0;
+	if ((status = mig_table_exists(q, &exists)) != IDG_OK || !exists)
+		return status;
+	if ((st = get(q, S_MIG_MAX)) == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*current = sqlite3_column_int(st, 0);
+	done(st);
+	return rc == SQLITE_ROW ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_generation(struct idg_store *s, int64_t *gen)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_GEN);
+	int rc;
+
+	*gen = 0;
+	if (st == NULL)
+		return IDG_UNAVAILABLE;	/* not migrated: no store to read */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*gen = sqlite3_column_int64(st, 0);
+	done(st);
+	return rc == SQLITE_ROW ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_ping(struct idg_store *s)
+{
+	int64_t gen;
+
+	return sq_generation(s, &gen);
+}
+
+/* Tenants. */
+
+static int
+insert_user(struct sq *q, int64_t tenant_id, const char *email, const char *name,
+    int kind, const char *hash, bool must_change, int64_t now, int64_t *id,
+    const char *func)
+{
+	sqlite3_stmt *st = get(q, S_U_INS);
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, kind);
+	sqlite3_bind_text(st, 5, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, must_change ? 1 : 0);
+	sqlite3_bind_int64(st, 7, now);
+	status = run(q, st, func);
+	if (status == IDG_OK && id != NULL)
+		*id = sqlite3_last_insert_rowid(q->db);
+	return status;
+}
+
+static int
+tenant_get(struct sq *q, const char *company_id, struct idg_tenant *out)
+{
+	sqlite3_stmt *st = get(q, S_T_GET);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_text(st, 1, company_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out != NULL)
+		read_tenant(st, out);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+static int
+sq_tenant_create(struct idg_store *s, const char *company_id, const char *name,
+    int contracted_ids, const char *setup_pw_hash, const char *report_pw_hash,
+    struct idg_tenant *out)
+{
+	struct idg_license_numbers n = { 0, 0, contracted_ids };
+	struct sq *q = SQ(s);
+	char email[255];
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL), tid;
+	int status;
+
+	if (!idg_company_id_valid(company_id) || name[0] == '\0' || strlen(name) > 128 ||
+	    idg_license_check_contract(&n, NULL) != IDG_OK ||
+	    strlen(setup_pw_hash) >= 192 || strlen(report_pw_hash) >= 192)
+		return IDG_INVALID;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_T_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, company_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, contracted_ids);
+	sqlite3_bind_int64(st, 4, now);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	tid = sqlite3_last_insert_rowid(q->db);
+	/* Service rules: two provider service accounts, never counted. */
+	snprintf(email, sizeof(email), "setup@%s.idgate.invalid", company_id);
+	if ((status = insert_user(q, tid, email, "set-up service account",
+	    IDG_USER_SERVICE_SETUP, setup_pw_hash, false, now, NULL, __func__)) != IDG_OK)
+		goto out;
+	snprintf(email, sizeof(email), "report@%s.idgate.invalid", company_id);
+	if ((status = insert_user(q, tid, email, "report service account",
+	    IDG_USER_SERVICE_REPORT, report_pw_hash, false, now, NULL, __func__)) != IDG_OK)
+		goto out;
+	if (out != NULL)
+		status = tenant_get(q, company_id, out);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_tenant_get(struct idg_store *s, const char *company_id, struct idg_tenant *out)
+{
+	return tenant_get(SQ(s), company_id, out);
+}
+
+static int
+sq_tenant_list(struct idg_store *s, idg_tenant_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_T_LIST);
+	struct idg_tenant t;
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_tenant(st, &t);
+		if (fn(arg, &t) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_tenant_set_contract(struct idg_store *s, const char *company_id, int n,
+    struct idg_license_numbers *lic)
+{
+	struct idg_license_numbers num;
+	struct idg_tenant t;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = tenant_get(q, company_id, &t)) != IDG_OK)
+		goto out;
+	num.contracted = t.contracted_ids;
+	num.in_use = t.licenses_in_use;
+	num.requested = n;
+	if (lic != NULL)
+		*lic = num;
+	if ((status = idg_license_check_contract(&num, NULL)) != IDG_OK)
+		goto out;
+	if ((st = get(q, S_T_SETC)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, n);
+	sqlite3_bind_int64(st, 2, t.id);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_tenant_complete_setup(struct idg_store *s, const char *company_id)
+{
+	struct idg_tenant t;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = tenant_get(q, company_id, &t)) != IDG_OK)
+		goto out;
+	if (t.status == IDG_TENANT_CANCELLED) {
+		status = IDG_DECLINED;
+		goto out;
+	}
+	if ((st = get(q, S_T_SETUP)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, t.id);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	/* Service rules: the set-up account is disabled once set-up completes. */
+	if ((st = get(q, S_U_SUSPEND_KIND)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, t.id);
+	sqlite3_bind_int(st, 3, IDG_USER_SERVICE_SETUP);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+/* Users. */
+
+static int
+user_query(struct sq *q, enum sid id, int64_t tenant_id, const char *email,
+    int64_t user_id, struct idg_user *out, const char *func)
+{
+	sqlite3_stmt *st = get(q, id);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	if (email != NULL)
+		sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 2, user_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out != NULL)
+		read_user(st, out);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, func, rc);
+}
+
+static int
+sq_user_add(struct idg_store *s, int64_t tenant_id, const char *email,
+    const char *display_name, const char *password_hash, bool must_change_password,
+    struct idg_license_numbers *lic, struct idg_user *out)
+{
+	struct idg_license_numbers n = { 0, 0, 1 };
+	struct sq *q = SQ(s);
+	char em[255];
+	int64_t id;
+	int status;
+
+	if (norm_email(email, em) != IDG_OK || strlen(display_name) > 128 ||
+	    strlen(password_hash) >= 192)
+		return IDG_INVALID;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, tenant_id, &n)) != IDG_OK)
+		goto out;
+	/* A taken e-mail is reported as such even when the pool is also full. */
+	if ((status = user_query(q, S_U_BYEMAIL, tenant_id, em, 0, NULL, __func__)) !=
+	    IDG_NOTFOUND) {
+		if (status == IDG_OK)
+			status = IDG_EXISTS;
+		goto out;
+	}
+	n.requested = 1;
+	if (lic != NULL)
+		*lic = n;
+	if ((status = idg_license_check_take(&n)) != IDG_OK)
+		goto out;
+	if ((status = insert_user(q, tenant_id, em, display_name, IDG_USER_PERSON,
+	    password_hash, must_change_password, (int64_t)time(NULL), &id, __func__)) !=
+	    IDG_OK)
+		goto out;
+	if (out != NULL)
+		status = user_query(q, S_U_BYID, tenant_id, NULL, id, out, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_user_get_by_email(struct idg_store *s, int64_t tenant_id, const char *email,
+    struct idg_user *out)
+{
+	char em[255];
+
+	if (norm_email(email, em) != IDG_OK)
+		return IDG_NOTFOUND;	/* no stored address is malformed */
+	return user_query(SQ(s), S_U_BYEMAIL, tenant_id, em, 0, out, __func__);
+}
+
+static int
+sq_user_get(struct idg_store *s, int64_t tenant_id, int64_t user_id, struct idg_user *out)
+{
+	return user_query(SQ(s), S_U_BYID, tenant_id, NULL, user_id, out, __func__);
+}
+
+static int
+sq_user_list(struct idg_store *s, int64_t tenant_id, idg_user_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_U_LIST);
+	struct idg_user u;
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_user(st, &u);
+		if (fn(arg, &u) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static bool
+holds_license(int kind, int status)
+{
+	return kind == IDG_USER_PERSON &&
+	    (status == IDG_USER_ACTIVE || status == IDG_USER_SUSPENDED);
+}
+
+static int
+sq_user_set_status(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    enum idg_user_status to, struct idg_license_numbers *lic)
+{
+	struct idg_license_numbers n = { 0, 0, 1 };
+	struct sq *q = SQ(s);
+	struct idg_user u;
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = user_query(q, S_U_BYID, tenant_id, NULL, user_id, &u, __func__)) !=
+	    IDG_OK)
+		goto out;
+	/* Reactivating a deleted person takes a license: the pool rule applies. */
+	if (!holds_license(u.kind, u.status) && holds_license(u.kind, (int)to)) {
+		if ((status = license_numbers(q, tenant_id, &n)) != IDG_OK)
+			goto out;
+		n.requested = 1;
+		if (lic != NULL)
+			*lic = n;
+		if ((status = idg_license_check_take(&n)) != IDG_OK)
+			goto out;
+	}
+	if ((st = get(q, S_U_STATUS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, (int)to);
+	sqlite3_bind_int64(st, 2, now);
+	/* Suspending or deleting ends every session of the user. */
+	sqlite3_bind_int(st, 3, to != IDG_USER_ACTIVE ? 1 : 0);
+	sqlite3_bind_int64(st, 4, u.id);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+/* Runs one UPDATE keyed by user id after checking the user is in the tenant. */
+static int
+user_update(struct sq *q, int64_t tenant_id, int64_t user_id, sqlite3_stmt *st,
+    int id_param, const char *func)
+{
+	int status;
+
+	status = user_query(q, S_U_BYID, tenant_id, NULL, user_id, NULL, func);
+	if (status != IDG_OK) {
+		sqlite3_reset(st);
+		return status;
+	}
+	sqlite3_bind_int64(st, id_param, user_id);
+	return run(q, st, func);
+}
+
+static int
+sq_user_set_password(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    const char *password_hash, bool must_change)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if (strlen(password_hash) >= 192)
+		return IDG_INVALID;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_U_PW)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, must_change ? 1 : 0);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	status = user_update(q, tenant_id, user_id, st, 4, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_user_unlock(struct idg_store *s, int64_t tenant_id, int64_t user_id)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_U_UNLOCK)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)time(NULL));
+	status = user_update(q, tenant_id, user_id, st, 2, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_user_record_signin(struct idg_store *s, int64_t tenant_id, int64_t user_id, bool ok,
+    int64_t now, int max_failures, int lockout_s, int64_t *locked_until)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t lock;
+	int rc, status, failures;
+
+	if (locked_until != NULL)
+		*locked_until = 0;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_U_SIGNIN_READ)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	rc = sqlite3_step(st);
+	failures = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	lock = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	done(st);
+	if (rc != SQLITE_ROW) {
+		status = rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+		goto out;
+	}
+	/* Only the columns that change are written (see the generation trigger). */
+	if (ok) {
+		if ((st = get(q, S_U_SIGNIN_OK)) == NULL) {
+			status = IDG_ERR;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, now);
+	} else if (max_failures > 0 && failures + 1 >= max_failures) {
+		lock = now + (lockout_s > 0 ? lockout_s : 0);
+		if ((st = get(q, S_U_LOCK)) == NULL) {
+			status = IDG_ERR;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, lock);
+	} else {
+		if ((st = get(q, S_U_SIGNIN_FAIL)) == NULL) {
+			status = IDG_ERR;
+			goto out;
+		}
+		sqlite3_bind_int(st, 1, failures < 1000000 ? failures + 1 : failures);
+	}
+	sqlite3_bind_int64(st, 2, user_id);
+	if ((status = run(q, st, __func__)) == IDG_OK && locked_until != NULL)
+		*locked_until = lock;
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_user_import(struct idg_store *s, int64_t tenant_id, const struct idg_user_row *rows,
+    int nrows, bool skip_existing, struct idg_license_numbers *lic, int *bad_line,
+    int *added, int *skipped)
+{
+	struct idg_license_numbers n = { 0, 0, 0 };
+	struct sq *q = SQ(s);
+	char (*em)[255] = NULL;
+	bool *skip = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int i, status, nadd = 0, nskip = 0;
+
+	if (nrows == 0)
+		return license_numbers(q, tenant_id, &n);
+	em = calloc((size_t)nrows, sizeof(*em));
+	skip = calloc((size_t)nrows, sizeof(*skip));
+	if (em == NULL || skip == NULL) {
+		free(em);
+		free(skip);
+		return IDG_ERR;
+	}
+	for (i = 0; i < nrows; i++) {
+		if (norm_email(rows[i].email, em[i]) != IDG_OK ||
+		    strlen(rows[i].display_name) > 128 ||
+		    strnlen(rows[i].password_hash, 192) >= 192) {
+			*bad_line = rows[i].line;
+			status = IDG_INVALID;
+			goto free;
+		}
+	}
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		goto free;
+	if ((status = license_numbers(q, tenant_id, &n)) != IDG_OK)
+		goto out;
+	for (i = 0; i < nrows; i++) {
+		status = user_query(q, S_U_BYEMAIL, tenant_id, em[i], 0, NULL, __func__);
+		if (status == IDG_OK) {
+			if (!skip_existing) {
+				*bad_line = rows[i].line;
+				status = IDG_EXISTS;
+				goto out;
+			}
+			skip[i] = true;
+			nskip++;
+		} else if (status != IDG_NOTFOUND) {
+			goto out;
+		} else {
+			nadd++;
+		}
+	}
+	/* One license check for the whole file. */
+	n.requested = nadd;
+	if (lic != NULL)
+		*lic = n;
+	if ((status = idg_license_check_take(&n)) != IDG_OK)
+		goto out;
+	for (i = 0; i < nrows; i++) {
+		if (skip[i])
+			continue;
+		status = insert_user(q, tenant_id, em[i], rows[i].display_name,
+		    IDG_USER_PERSON, rows[i].password_hash, rows[i].must_change_password, now,
+		    NULL, __func__);
+		if (status != IDG_OK) {
+			*bad_line = rows[i].line;	/* e.g. the same e-mail twice */
+			goto out;
+		}
+	}
+	status = IDG_OK;
+out:
+	status = tx_end(q, status, __func__);
+	if (status == IDG_OK) {
+		*added = nadd;
+		*skipped = nskip;
+	}
+free:
+	free(em);
+	free(skip);
+	return status;
+}
+
+/* Groups. */
+
+static int
+sq_group_add(struct idg_store *s, int64_t tenant_id, const char *name,
+    struct idg_group *out)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if (name[0] == '\0' || strlen(name) > 128)
+		return IDG_INVALID;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, tenant_id, &n)) != IDG_OK)	/* tenant exists? */
+		goto out;
+	if ((st = get(q, S_G_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	if (out != NULL) {
+		memset(out, 0, sizeof(*out));
+		out->id = sqlite3_last_insert_rowid(q->db);
+		out->tenant_id = tenant_id;
+		idg_strlcpy(out->name, name, sizeof(out->name));
+	}
+out:
+	return tx_end(q, status, __func__);
+}
+
+/* The id of a row found by (tenant_id, text); IDG_NOTFOUND if none. */
+static int
+lookup_id(struct sq *q, enum sid id, int64_t tenant_id, const char *text, int64_t *out)
+{
+	sqlite3_stmt *st = get(q, id);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+static int
+sq_group_add_member(struct idg_store *s, int64_t tenant_id, const char *group,
+    const char *email)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	char em[255];
+	int64_t gid, uid;
+	int status;
+
+	if (norm_email(email, em) != IDG_OK)
+		return IDG_NOTFOUND;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = lookup_id(q, S_G_BYNAME, tenant_id, group, &gid)) != IDG_OK ||
+	    (status = lookup_id(q, S_U_LIVE_ID, tenant_id, em, &uid)) != IDG_OK)
+		goto out;
+	if ((st = get(q, S_GM_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, gid);
+	sqlite3_bind_int64(st, 2, uid);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+group_each(struct sq *q, sqlite3_stmt *st, idg_group_each_fn *fn, void *arg,
+    const char *func)
+{
+	struct idg_group g;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_group(st, &g);
+		if (fn(arg, &g) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, func, rc);
+}
+
+static int
+sq_group_list(struct idg_store *s, int64_t tenant_id, idg_group_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_G_LIST);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	return group_each(q, st, fn, arg, __func__);
+}
+
+static int
+sq_user_groups(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    idg_group_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_G_OFUSER);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	return group_each(q, st, fn, arg, __func__);
+}
+
+/* Audit log. */
+
+static void
+bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int
+sq_audit_append(struct idg_store *s, const struct idg_audit_event *e)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_A_INS);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, e->at != 0 ? e->at : (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 2, e->tenant_id);
+	bind_opt(st, 3, e->actor);
+	bind_opt(st, 4, e->action);
+	bind_opt(st, 5, e->target);
+	bind_opt(st, 6, e->result);
+	bind_opt(st, 7, e->ip);
+	bind_opt(st, 8, e->detail);
+	return run(q, st, __func__);
+}
+
+static const char *
+col_opt(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int
+sq_audit_list(struct idg_store *s, int64_t tenant_id, int limit, idg_audit_each_fn *fn,
+    void *arg)
+{
+	struct idg_audit_event e;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, tenant_id != 0 ? S_A_LIST_T : S_A_LIST_ALL);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int(st, 1, limit);
+	if (tenant_id != 0)
+		sqlite3_bind_int64(st, 2, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		e.at = sqlite3_column_int64(st, 0);
+		e.tenant_id = sqlite3_column_int64(st, 1);
+		e.actor = col_opt(st, 2);
+		e.action = col_opt(st, 3);
+		e.target = col_opt(st, 4);
+		e.result = col_opt(st, 5);
+		e.ip = col_opt(st, 6);
+		e.detail = col_opt(st, 7);
+		if (fn(arg, &e) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+const struct idg_store_ops idg_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.free = sq_free,
+	.migrate = sq_migrate,
+	.schema_version = sq_schema_version,
+	.ping = sq_ping,
+	.generation = sq_generation,
+	.tenant_create = sq_tenant_create,
+	.tenant_get = sq_tenant_get,
+	.tenant_list = sq_tenant_list,
+	.tenant_set_contract = sq_tenant_set_contract,
+	.tenant_complete_setup = sq_tenant_complete_setup,
+	.user_add = sq_user_add,
+	.user_get_by_email = sq_user_get_by_email,
+	.user_get = sq_user_get,
+	.user_list = sq_user_list,
+	.user_set_status = sq_user_set_status,
+	.user_set_password = sq_user_set_password,
+	.user_unlock = sq_user_unlock,
+	.user_record_signin = sq_user_record_signin,
+	.user_import = sq_user_import,
+	.group_add = sq_group_add,
+	.group_add_member = sq_group_add_member,
+	.group_list = sq_group_list,
+	.user_groups = sq_user_groups,
+	.audit_append = sq_audit_append,
+	.audit_list = sq_audit_list,
+};

@@ -1,0 +1,142 @@
+/*
+ * str.c - bounded string helpers; see str.h.
+ */
+#include "str.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+size_t
+idg_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size > 0) {
+		size_t c = n < size - 1 ? n : size - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+int
+idg_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return IDG_INVALID;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return IDG_INVALID;
+	*out = v;
+	return IDG_OK;
+}
+
+int
+idg_html_escape(struct idg_buf *b, const char *s)
+{
+	const char *p, *run = s;
+	int st;
+
+	for (p = s; *p != '\0'; p++) {
+		const char *rep;
+
+		switch (*p) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		if ((st = idg_buf_add(b, run, (size_t)(p - run))) != IDG_OK ||
+		    (st = idg_buf_adds(b, rep)) != IDG_OK)
+			return st;
+		run = p + 1;
+	}
+	return idg_buf_add(b, run, (size_t)(p - run));
+}
+
+int
+idg_url_escape(struct idg_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	int st;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			st = idg_buf_add(b, p, 1);
+		} else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			st = idg_buf_add(b, e, 3);
+		}
+		if (st != IDG_OK)
+			return st;
+	}
+	return IDG_OK;
+}
+
+bool
+idg_company_id_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 3 || n > 32 || s[0] == '-')
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool
+idg_email_valid(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s), i;
+
+	if (n < 3 || n > 254 || at == NULL || at == s || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' ||
+		    c == ',' || c == ';')
+			return false;
+	}
+	return true;
+}
+
+void
+idg_str_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+const char *
+idg_status_str(int st)
+{
+	switch (st) {
+	case IDG_OK: return "ok";
+	case IDG_ERR: return "error";
+	case IDG_PENDING: return "pending";
+	case IDG_DECLINED: return "declined";
+	case IDG_NOTFOUND: return "not found";
+	case IDG_EXISTS: return "exists";
+	case IDG_INVALID: return "invalid";
+	case IDG_UNAVAILABLE: return "unavailable";
+	case IDG_TIMEOUT: return "timeout";
+	}
+	return "unknown";
+}
