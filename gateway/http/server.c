@@ -171,11 +171,25 @@ tls_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
+/*
+ * Drained when nothing is in flight, but not before a short grace period:
+ * a request still being read when SIGTERM came is not counted yet, and it
+ * deserves its answer.
+ */
+#define DRAIN_GRACE_US 300000
+
 static void
 maybe_exit(struct idg_worker *w)
 {
-	if (w->draining && w->inflight == 0 && idg_workpool_outstanding(w->pool) <= 0)
+	if (w->draining && w->inflight == 0 && idg_workpool_outstanding(w->pool) <= 0 &&
+	    idg_now_us() - w->drain_started_us >= DRAIN_GRACE_US)
 		event_base_loopexit(w->base, NULL);
+}
+
+static void
+drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	maybe_exit(arg);
 }
 
 void
@@ -205,6 +219,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	if (w->draining)
 		return;
 	w->draining = true;
+	w->drain_started_us = idg_now_us();
 	log_info("draining: %d requests in flight", w->inflight);
 	for (i = 0; i < w->nlisteners; i++)
 		if (w->listeners[i].bound != NULL) {
@@ -214,7 +229,10 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	event_del(w->dir_timer);
 	w->drain_timer = evtimer_new(w->base, drain_timeout, w);
 	evtimer_add(w->drain_timer, &tv);
-	maybe_exit(w);
+	tv.tv_sec = 0;
+	tv.tv_usec = 50000;
+	w->drain_tick = event_new(w->base, -1, EV_PERSIST, drain_tick, w);
+	event_add(w->drain_tick, &tv);
 }
 
 static int
@@ -331,6 +349,8 @@ out:
 		event_free(w->dir_timer);
 	if (w->drain_timer != NULL)
 		event_free(w->drain_timer);
+	if (w->drain_tick != NULL)
+		event_free(w->drain_tick);
 	if (w->sig_term != NULL)
 		event_free(w->sig_term);
 	if (w->sig_int != NULL)

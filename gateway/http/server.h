@@ -48,8 +48,9 @@ struct idg_worker {
 	int64_t			 dir_ok_at;	/* last successful generation poll (s) */
 	bool			 dir_polling;
 	struct event		*dir_timer;
-	struct event		*sig_term, *sig_int, *drain_timer;
+	struct event		*sig_term, *sig_int, *drain_timer, *drain_tick;
 	bool			 draining;
+	uint64_t		 drain_started_us;
 	int			 inflight;	/* requests received and not answered */
 	struct idg_accesslog	*access;
 	uint8_t			 csrf_key[32];	/* derived from the master key */

@@ -16,6 +16,8 @@
  * from a zero-delay timer (drop_ev), and a client freed from inside a
  * hiredis callback hands its context to a one-shot reaper timer.
  */
+#include <stddef.h>		/* redis.h uses size_t without including it */
+
 #include "redis.h"
 
 #include <errno.h>

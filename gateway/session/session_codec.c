@@ -76,10 +76,22 @@ idg_session_key(const char *id, char key[IDG_SESSION_KEY_LEN])
 int
 idg_session_new_secrets(struct idg_session *s)
 {
-	if (idg_random_b64url(s->id, sizeof(s->id), 32) != IDG_OK ||
-	    idg_random_b64url(s->csrf, sizeof(s->csrf), 32) != IDG_OK)
-		return IDG_ERR;
-	return IDG_OK;
+	/* The encoder wants room for padding (45) though 43 chars come out. */
+	char tmp[IDG_B64URL_LEN(32)];
+	int rv = IDG_ERR;
+
+	if (idg_random_b64url(tmp, sizeof(tmp), 32) != IDG_OK ||
+	    strlen(tmp) != IDG_SESSION_ID_LEN)
+		goto out;
+	memcpy(s->id, tmp, sizeof(s->id));
+	if (idg_random_b64url(tmp, sizeof(tmp), 32) != IDG_OK ||
+	    strlen(tmp) != IDG_SESSION_ID_LEN)
+		goto out;
+	memcpy(s->csrf, tmp, sizeof(s->csrf));
+	rv = IDG_OK;
+out:
+	idg_wipe(tmp, sizeof(tmp));
+	return rv;
 }
 
 static bool

@@ -20,7 +20,7 @@ struct idg_migration {
 	const char	*sql;
 };
 
-/* Generated from conf/migrations/*.sql, sorted by version (strictly increasing). */
+/* Generated from the conf/migrations SQL files, sorted by version (strictly increasing). */
 extern const struct idg_migration idg_migrations[];
 extern const int idg_nmigrations;
 

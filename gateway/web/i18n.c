@@ -122,12 +122,14 @@ static const struct text texts[] = {
 	{ "error.session_required.title", "Please sign in", "ログインが必要です" },
 	{ "error.session_required",
 	  "You need to sign in to see this page. Sign in and try again.",
-	  "このページを表示するにはログインが必要です。ログインしてから、もう一度お試しください。" },
+	  "このページを表示するにはログインが必要です。"
+	  "ログインしてから、もう一度お試しください。" },
 	{ "error.session_expired.title", "Your session has expired",
 	  "セッションの有効期限が切れました" },
 	{ "error.session_expired",
 	  "You were signed out because your session expired. Sign in again to continue.",
-	  "一定時間が経過したため、ログアウトしました。続行するには、もう一度ログインしてください。" },
+	  "一定時間が経過したため、ログアウトしました。"
+	  "続行するには、もう一度ログインしてください。" },
 	{ "error.access_denied.title", "Access denied", "アクセスが許可されていません" },
 	{ "error.access_denied",
 	  "Your company's access policy does not allow this. "
@@ -166,7 +168,8 @@ static const struct text texts[] = {
 	{ "error.request_timeout.title", "The request timed out", "タイムアウトしました" },
 	{ "error.request_timeout",
 	  "The request took too long. Check your connection and try again.",
-	  "リクエストの処理に時間がかかりすぎました。通信環境を確認して、もう一度お試しください。" },
+	  "リクエストの処理に時間がかかりすぎました。"
+	  "通信環境を確認して、もう一度お試しください。" },
 	{ "error.license_pool_exhausted.title", "No licenses left", "ライセンスが不足しています" },
 	{ "error.license_pool_exhausted",
 	  "Your company has used all of its contracted IDs, so this account cannot be "
@@ -192,7 +195,8 @@ static const struct text texts[] = {
 	  "Choose one that meets every rule shown and try again.",
 	  "新しいパスワードが条件を満たしていません。"
 	  "表示されている条件をすべて満たすパスワードを入力してください。" },
-	{ "error.password_mismatch.title", "The passwords do not match", "パスワードが一致しません" },
+	{ "error.password_mismatch.title",
+	  "The passwords do not match", "パスワードが一致しません" },
 	{ "error.password_mismatch",
 	  "The two new passwords are different. Enter the same new password in both fields.",
 	  "確認用に入力した新しいパスワードが一致しません。"
@@ -216,7 +220,8 @@ static const struct text texts[] = {
 	  "Temporarily unavailable", "一時的にご利用いただけません" },
 	{ "error.store_unavailable",
 	  "The service cannot reach its data right now. Wait a few minutes and try again.",
-	  "現在、サービスがデータにアクセスできません。しばらく待ってから、もう一度お試しください。" },
+	  "現在、サービスがデータにアクセスできません。"
+	  "しばらく待ってから、もう一度お試しください。" },
 	{ "error.service_unavailable.title",
 	  "Temporarily unavailable", "一時的にご利用いただけません" },
 	{ "error.service_unavailable",

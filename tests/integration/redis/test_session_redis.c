@@ -303,7 +303,7 @@ static void
 test_hung_server(void **state)
 {
 	struct fix f;
-	struct idg_session s, out;
+	struct idg_session s, xs, out;
 	struct res g = { 0 }, c = { 0 }, x = { 0 };
 	uint64_t errs;
 
@@ -314,8 +314,8 @@ test_hung_server(void **state)
 	errs = idg_metrics_get(IDG_M_REDIS_ERRORS);
 	assert_int_equal(idg_test_redis_pause(&srv), 0);
 	assert_int_equal(idg_session_get(f.ss, s.id, &out, res_cb, &g), IDG_PENDING);
-	sample(&x);
-	assert_int_equal(idg_session_create(f.ss, &x, res_cb, &c), IDG_PENDING);
+	sample(&xs);
+	assert_int_equal(idg_session_create(f.ss, &xs, res_cb, &c), IDG_PENDING);
 	assert_true(pump(f.base, &c.calls, 2000));
 	assert_int_equal(g.calls, 1);
 	assert_int_equal(g.st, IDG_TIMEOUT);

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# run.sh - gateway benchmarks on loopback: authenticated request rate (valid
+# session cookie, Redis lookup per request), plain /healthz as the ceiling,
+# the sign-in rate with the default argon2id parameters, authenticated p99
+# while a sign-in storm runs, worker RSS idle and under load, and Redis bytes
+# per session. Prints figures; never fails on a timing.
+#
+#   tests/bench/run.sh [BUILD_DIR]     (default: build; needs wrk, redis-server)
+#
+# Environment: DURATION (s, default 10), CONNS (default 64), WORKERS (default 2).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+bin=$root/${1:-build}/idgate
+dur=${DURATION:-10}
+conns=${CONNS:-64}
+workers=${WORKERS:-2}
+[ -x "$bin" ] || { echo "build first: $bin not found" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+free_port() { local p; for p in $(shuf -i 20000-60000 -n 50); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; return 1; }
+rport=$(free_port); hport=$(free_port)
+redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" --logfile "$tmp/redis.log" &
+pids+=($!)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -keyout "$tmp/server.key" -out "$tmp/server.crt" 2>/dev/null
+(umask 077; openssl rand -hex 32 > "$tmp/master.key")
+cat > "$tmp/idgate.conf" <<CONF
+listeners = ( { address = "127.0.0.1"; port = $hport; tls = true; cert = "server.crt"; key = "server.key"; } );
+workers = $workers;
+redis = { port = $rport; };
+store = { sqlite_path = "idgate.db"; };
+master_key_file = "master.key";
+signin = { rate_limit_ip_per_min = 100000000; rate_limit_account_per_min = 100000000; };
+log = { format = "json"; level = "warn"; access_log = ""; };
+CONF
+c="-c $tmp/idgate.conf"
+for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+"$bin" migrate $c >/dev/null
+"$bin" tenant create --company-id bench --name Bench --contract 1000 $c >/dev/null
+printf 'Bench-passw0rd!\n' > "$tmp/pw"
+"$bin" user add --tenant bench --email user@bench.example --name Bench --password-file "$tmp/pw" $c >/dev/null
+"$bin" serve $c 2>"$tmp/serve.log" &
+pids+=($!)
+for _ in $(seq 100); do curl -skf "https://127.0.0.1:$hport/readyz" >/dev/null && break; sleep 0.1; done
+
+base="https://127.0.0.1:$hport"
+jar=$tmp/jar
+page=$(curl -sk -c "$jar" "$base/t/bench/login")
+csrf=$(printf '%s' "$page" | grep -o 'name="csrf"[^>]*value="[^"]*"' | sed 's/.*value="//;s/"$//')
+[ -n "$csrf" ] || csrf=$(printf '%s' "$page" | grep -o 'value="[^"]*"[^>]*name="csrf"' | sed 's/^value="//;s/".*//')
+csrf_cookie=$(awk '$6=="__Host-idgate-csrf"{print $7}' "$jar")
+curl -sk -b "$jar" -c "$jar" -o /dev/null -d "email=user@bench.example&password=Bench-passw0rd!&csrf=$csrf" "$base/t/bench/login"
+sid=$(awk '$6=="__Host-idgate-bench"{print $7}' "$jar")
+[ -n "$sid" ] || { echo "sign-in for the benchmark failed" >&2; cat "$tmp/serve.log" >&2; exit 1; }
+
+rss() { local t=0; for p in $(pgrep -P "${pids[1]}"); do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status))); done; echo "$t"; }
+summ() { awk '/Requests\/sec/{rps=$2} /^ +50%/{p50=$2} /^ +99%/{p99=$2} /Non-2xx/{bad=$NF} END{printf "%s req/s, p50 %s, p99 %s%s\n", rps, p50, p99, bad ? ", non-2xx " bad : ""}'; }
+
+cat > "$tmp/cookie.lua" <<LUA
+wrk.headers["Cookie"] = "__Host-idgate-bench=$sid"
+LUA
+cat > "$tmp/login.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "__Host-idgate-csrf=$csrf_cookie"
+wrk.body = "email=user@bench.example&password=Bench-passw0rd!&csrf=$csrf"
+LUA
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; idgate workers: $workers; wrk 1 thread, $conns connections, ${dur}s, TLS on loopback"
+echo "argon2id: t=2 m=19456KiB p=1 (defaults)"
+echo "worker RSS idle: $(rss) KiB total"
+echo "healthz (ceiling):       $(wrk -t1 -c"$conns" -d"${dur}s" --latency "$base/healthz" | summ)"
+echo "session JSON (auth):     $(wrk -t1 -c"$conns" -d"${dur}s" --latency -s "$tmp/cookie.lua" "$base/t/bench/session" | summ)"
+echo "portal HTML (auth):      $(wrk -t1 -c"$conns" -d"${dur}s" --latency -s "$tmp/cookie.lua" "$base/t/bench/portal" | summ)"
+echo "worker RSS after load: $(rss) KiB total"
+keys0=$(redis-cli -p "$rport" dbsize); mem0=$(redis-cli -p "$rport" info memory | awk -F: '/^used_memory:/{print $2+0}')
+wrk -t1 -c8 -d"${dur}s" --latency -s "$tmp/login.lua" "$base/t/bench/login" > "$tmp/login.out" &
+storm=$!
+sleep 1
+echo "session JSON during sign-in storm: $(wrk -t1 -c"$conns" -d"$((dur - 2))s" --latency -s "$tmp/cookie.lua" "$base/t/bench/session" | summ)"
+wait "$storm"
+echo "sign-in (argon2id, 8 conns): $(summ < "$tmp/login.out")  [303 redirects count as non-2xx]"
+keys1=$(redis-cli -p "$rport" dbsize); mem1=$(redis-cli -p "$rport" info memory | awk -F: '/^used_memory:/{print $2+0}')
+n=$((keys1 - keys0))
+[ "$n" -gt 0 ] && echo "redis bytes per session: $(( (mem1 - mem0) / n )) (over $n sessions)"
+echo "worker RSS after sign-in storm: $(rss) KiB total"
