@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 ./scripts/deps.sh build
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DIDGATE_WERROR=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DIDGATE_WERROR=OFF -DIDGATE_TESTS=OFF >/dev/null
 cmake --build build --target idgate -j"$(nproc)" >/dev/null
 bin=$root/build/idgate
 

@@ -12,7 +12,7 @@ if [ "$level" != runtime ]; then
          libjansson-dev libsqlite3-dev libconfig-dev libargon2-dev)
 fi
 if [ "$level" = test ]; then
-  pkgs+=(libcmocka-dev curl sqlite3 chromium nodejs npm wrk valgrind)
+  pkgs+=(libcmocka-dev curl sqlite3 chromium fonts-noto-cjk nodejs npm wrk valgrind)
 fi
 
 missing=()

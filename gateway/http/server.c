@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,13 @@ static void *
 thread_init(void *arg)
 {
 	struct thread_ctx *t = calloc(1, sizeof(*t));
+
+	/*
+	 * Pool threads run below the event loop's priority (Linux nice is per
+	 * thread): a storm of argon2 hashes must not starve request handling.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0)
+		log_debug("setpriority failed; pool threads keep the loop's priority");
 
 	if (t != NULL)
 		t->cfg = arg;

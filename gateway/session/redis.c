@@ -66,7 +66,7 @@ struct idg_redis {
 	enum conn_state		 state;
 	int			 handshake_left;
 	int			 backoff_ms;
-	int			 was_up;	/* log "lost" once per outage */
+	int			 down_logged;	/* warn once per outage */
 	struct event		*connect_ev;
 	struct event		*reconnect_ev;
 	struct event		*drop_ev;
@@ -157,9 +157,9 @@ static void
 note_down(struct idg_redis *r, const char *why)
 {
 	idg_metrics_inc(IDG_M_REDIS_ERRORS);
-	if (r->was_up) {
+	if (!r->down_logged) {
 		log_warn("redis unavailable: %s", why);
-		r->was_up = 0;
+		r->down_logged = 1;
 	} else
 		log_debug("redis still unavailable: %s", why);
 }
@@ -218,10 +218,8 @@ on_ready(struct idg_redis *r)
 	r->state = ST_READY;
 	r->backoff_ms = BACKOFF_MIN_MS;
 	evtimer_del(r->connect_ev);
-	if (!r->was_up)
-		log_info("redis connected to %s",
-		    r->unix_socket != NULL ? r->unix_socket : r->host);
-	r->was_up = 1;
+	log_info("redis connected to %s", r->unix_socket != NULL ? r->unix_socket : r->host);
+	r->down_logged = 0;
 }
 
 /* The one reply callback of every command, user or handshake. */
@@ -458,7 +456,6 @@ idg_redis_new(struct event_base *base, const struct idg_redis_config *cfg)
 	r->command_timeout_ms = cfg->command_timeout_ms > 0 ? cfg->command_timeout_ms :
 	    DEF_COMMAND_TIMEOUT_MS;
 	r->backoff_ms = BACKOFF_MIN_MS;
-	r->was_up = 1;
 	r->connect_ev = evtimer_new(base, on_connect_timeout, r);
 	r->reconnect_ev = evtimer_new(base, on_reconnect, r);
 	r->drop_ev = evtimer_new(base, on_drop, r);

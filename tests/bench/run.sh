@@ -35,7 +35,7 @@ workers = $workers;
 redis = { port = $rport; };
 store = { sqlite_path = "idgate.db"; };
 master_key_file = "master.key";
-signin = { rate_limit_ip_per_min = 100000000; rate_limit_account_per_min = 100000000; };
+signin = { rate_limit_ip_per_min = 1000000; rate_limit_account_per_min = 1000000; };
 log = { format = "json"; level = "warn"; access_log = ""; };
 CONF
 c="-c $tmp/idgate.conf"
