@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli_impl.h"
 #include "csv.h"
@@ -197,7 +198,7 @@ static int
 ulist_row(void *arg, const struct idg_user *u)
 {
 	struct ulist *l = arg;
-	char flags[64] = "";
+	char flags[64];
 
 	if (l->arr != NULL) {
 		json_array_append_new(l->arr, user_json(u));
@@ -206,12 +207,10 @@ ulist_row(void *arg, const struct idg_user *u)
 	if (l->n++ == 0)
 		printf("%-40s %-10s %-15s %-24s %s\n", "EMAIL", "STATUS", "KIND", "FLAGS",
 		    "NAME");
-	if (u->locked_until != 0)
-		idg_strlcpy(flags, "locked ", sizeof(flags));
-	if (u->must_change_password)
-		strncat(flags, "must-change ", sizeof(flags) - strlen(flags) - 1);
-	if (u->password_hash[0] == '\0')
-		strncat(flags, "no-password ", sizeof(flags) - strlen(flags) - 1);
+	snprintf(flags, sizeof(flags), "%s%s%s", u->locked_until > (int64_t)time(NULL) ?
+	    "locked " : "",
+	    u->must_change_password ? "must-change " : "",
+	    u->password_hash[0] == '\0' ? "no-password " : "");
 	printf("%-40s %-10s %-15s %-24s %s\n", u->email, cli_user_status(u->status),
 	    cli_user_kind(u->kind), flags[0] != '\0' ? flags : "-", u->display_name);
 	return 0;

@@ -446,7 +446,8 @@ idg_redis_new(struct event_base *base, const struct idg_redis_config *cfg)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->base = base;
-	r->host = dup_opt(cfg->host != NULL ? cfg->host : "127.0.0.1", &fail);
+	r->host = dup_opt(cfg->host != NULL && *cfg->host != '\0' ? cfg->host : "127.0.0.1",
+	    &fail);
 	r->unix_socket = dup_opt(cfg->unix_socket, &fail);
 	r->password = dup_opt(cfg->password, &fail);
 	r->port = cfg->port > 0 ? cfg->port : 6379;

@@ -26,8 +26,8 @@ struct idg_test_redis {
 
 /*
  * Picks a free port (bind to port 0, read it, close; retried if the server
- * then fails to bind), starts redis-server and waits until it answers PING
- * (at most a few seconds). Returns 0, or -1 with the reason on stderr.
+ * then fails to bind), starts redis-server and waits until it answers with
+ * its own PID in INFO (at most a few seconds). Returns 0, or -1 with the reason on stderr.
  */
 int	idg_test_redis_start(struct idg_test_redis *r);
 /* SIGTERM to the server's PID and waitpid; keeps port and dir. 0 or -1. */

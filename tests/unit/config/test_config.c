@@ -77,10 +77,10 @@ example_values_are_the_defaults(void **state)
 	char err[512], *text = slurp(EXAMPLE_CONF);
 
 	/* Without TLS files the example must load as is. */
-	replace_all(text, "tls = true;", "tls = false;");
+	replace_all(text, "tls = true;", "tls =false;");
 	idg_config_defaults(&def);
-	assert_int_equal(idg_config_load_string(&ex, text, "example.conf", false, err,
-	    sizeof(err)), IDG_OK);
+	if (idg_config_load_string(&ex, text, "example.conf", false, err, sizeof(err)) != IDG_OK)
+		fail_msg("the example does not load: %s", err);
 	assert_int_equal(ex.redis_port, def.redis_port);
 	assert_int_equal(ex.redis_command_timeout_ms, def.redis_command_timeout_ms);
 	assert_int_equal(ex.max_body_bytes, def.max_body_bytes);
