@@ -20,6 +20,7 @@
 #define IDG_REDIS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct event_base;
 struct redisReply;

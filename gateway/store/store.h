@@ -18,7 +18,8 @@
  *    *lic; service accounts never count;
  *  - contracted_ids >= IDG_CONTRACT_MIN, and never below current use;
  *  - every write bumps the store generation so running workers reload their
- *    directory snapshot.
+ *    directory snapshot, except sign-in bookkeeping (failed_attempts,
+ *    last_sign_in_at), which the snapshot does not hold; a lockout does bump.
  *
  * Strings in the structs below are NUL-terminated and truncated to their
  * array size; e-mail addresses are stored and compared lower-cased.
@@ -138,7 +139,7 @@ int	idg_store_migrate(struct idg_store *s, int *applied);
 int	idg_store_schema_version(struct idg_store *s, int *current, int *latest);
 /* A cheap read proving the store answers (for /readyz). */
 int	idg_store_ping(struct idg_store *s);
-/* Monotonic counter bumped by every write to tenants/users/groups. */
+/* Monotonic counter bumped by writes to tenants/users/groups (see above). */
 int	idg_store_generation(struct idg_store *s, int64_t *gen);
 
 /* Tenants. */

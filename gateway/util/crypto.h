@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #define IDG_SHA256_LEN 32
-/* base64url without padding of n bytes needs this many chars plus NUL */
-#define IDG_B64URL_LEN(n) ((((n) + 2) / 3) * 4 + 1)
+/* base64url without padding of n bytes: this many chars, NUL included */
+#define IDG_B64URL_LEN(n) ((4 * (n) + 2) / 3 + 1)
 
 /* Fills p with n bytes from the CSPRNG. Returns IDG_OK or IDG_ERR. */
 int	idg_random(void *p, size_t n);

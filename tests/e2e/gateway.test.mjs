@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Gateway, Client, sleep } from './harness.mjs';
+import { execFile } from 'node:child_process';
+import { Gateway, Client, sleep, BIN } from './harness.mjs';
 
 const PW = 'Corr3ct-horse!';
 let g;
@@ -311,6 +312,20 @@ test('SIGHUP with a bad config keeps serving; a good one is applied', async () =
   await sleep(800);
   assert.match(g.output, /configuration reloaded/);
   assert.equal((await g.client().get('/readyz')).status, 200);
+});
+
+test('an unwritable store file is a clear error, not a crash', async () => {
+  const conf = join(g.dir, 'bad-store.conf');
+  writeFileSync(conf, readFileSync(join(g.dir, 'idgate.conf'), 'utf8')
+    .replace('sqlite_path = "idgate.db"', 'sqlite_path = "server.crt/idgate.db"'));
+  const run = (args) => new Promise((resolve) => execFile(BIN, [...args, '-c', conf],
+    { timeout: 20000 }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stderr })));
+  const m = await run(['migrate']);
+  assert.equal(m.code, 3);
+  assert.match(m.stderr, /store_unavailable/);
+  const s = await run(['serve']);
+  assert.notEqual(s.code, 0);
+  assert.match(s.stderr, /server\.crt\/idgate\.db/);
 });
 
 test('SIGTERM drains: a sign-in in flight completes, then the gateway exits 0', async () => {

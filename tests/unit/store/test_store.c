@@ -737,6 +737,7 @@ test_unwritable(void **state)
 	snprintf(path, sizeof(path), "%s/store.db", file);
 	assert_int_equal(open_at(path, &s), IDG_UNAVAILABLE);
 	assert_null(s);
+	unlink(file);
 	/* A folder that does not exist. */
 	snprintf(path, sizeof(path), "%s/missing/store.db", f->dir);
 	assert_int_equal(open_at(path, &s), IDG_UNAVAILABLE);
