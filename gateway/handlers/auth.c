@@ -89,6 +89,22 @@ idg_auth_session(struct idg_req *r, idg_auth_next_fn *next)
 		check(r, st);
 }
 
+bool
+idg_auth_require(struct idg_req *r, int st)
+{
+	char loc[64];
+
+	if (st == IDG_OK)
+		return true;
+	if (st == IDG_UNAVAILABLE) {
+		idg_reply_error(r, "session_store_unavailable");
+		return false;
+	}
+	snprintf(loc, sizeof(loc), "/t/%s/login", r->company_id);
+	idg_reply_redirect(r, loc);
+	return false;
+}
+
 static int
 login_mac(struct idg_req *r, const char *nonce, char *out, size_t outsz)
 {

@@ -26,6 +26,13 @@ void	idg_session_cookie_name(const char *company_id, char *out, size_t outsz);
 void	idg_auth_session(struct idg_req *r, idg_auth_next_fn *next);
 
 /*
+ * For pages behind sign-in: answers r itself when st is not IDG_OK (503 when
+ * Redis is down, otherwise a redirect to the tenant's sign-in page) and
+ * returns false; returns true when the handler should go on.
+ */
+bool	idg_auth_require(struct idg_req *r, int st);
+
+/*
  * Login-form CSRF (no session yet): a random nonce in the
  * "__Host-idgate-csrf" cookie and, in the form, HMAC(csrf_key, company ID,
  * nonce). idg_csrf_login_token fills token (64 bytes) and sets the cookie

@@ -276,28 +276,37 @@ submit_signin(struct signin *j)
 	}
 }
 
+/*
+ * Checks one rate-limit answer. When the sign-in may not go on, answers the
+ * request (503, or 429 with the form again) and returns false.
+ */
+static bool
+within_limit(struct signin *j, int status, long count, int limit, const char *reason)
+{
+	struct idg_req *r = j->r;
+
+	if (status == IDG_OK && count <= limit)
+		return true;
+	idg_wipe(j->password, sizeof(j->password));
+	r->hctx = j;
+	if (status != IDG_OK) {
+		idg_reply_error(r, "session_store_unavailable");
+		return false;
+	}
+	idg_metrics_inc(IDG_M_SIGNIN_RATE_LIMITED);
+	idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email, reason);
+	render_login(r, 429, j->email, "error.rate_limited");
+	return false;
+}
+
 static void
 account_counted(void *arg, int status, long count)
 {
 	struct signin *j = arg;
-	struct idg_req *r = j->r;
 
-	if (status != IDG_OK) {
-		idg_wipe(j->password, sizeof(j->password));
-		r->hctx = j;
-		idg_reply_error(r, "session_store_unavailable");
-		return;
-	}
-	if (count > r->w->cfg->signin_rate_account_per_min) {
-		idg_wipe(j->password, sizeof(j->password));
-		idg_metrics_inc(IDG_M_SIGNIN_RATE_LIMITED);
-		idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email,
-		    "rate_limited_account");
-		r->hctx = j;
-		render_login(r, 429, j->email, "error.rate_limited");
-		return;
-	}
-	submit_signin(j);
+	if (within_limit(j, status, count, j->r->w->cfg->signin_rate_account_per_min,
+	    "rate_limited_account"))
+		submit_signin(j);
 }
 
 static void
@@ -309,21 +318,9 @@ ip_counted(void *arg, int status, long count)
 	char key[128], hex[2 * IDG_SHA256_LEN + 1];
 	int st;
 
-	if (status != IDG_OK) {
-		idg_wipe(j->password, sizeof(j->password));
-		r->hctx = j;
-		idg_reply_error(r, "session_store_unavailable");
+	if (!within_limit(j, status, count, r->w->cfg->signin_rate_ip_per_min,
+	    "rate_limited_ip"))
 		return;
-	}
-	if (count > r->w->cfg->signin_rate_ip_per_min) {
-		idg_wipe(j->password, sizeof(j->password));
-		idg_metrics_inc(IDG_M_SIGNIN_RATE_LIMITED);
-		idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email,
-		    "rate_limited_ip");
-		r->hctx = j;
-		render_login(r, 429, j->email, "error.rate_limited");
-		return;
-	}
 	/* The account key holds a hash: Redis never sees the e-mail address. */
 	idg_sha256(j->email, strlen(j->email), h);
 	idg_hex(h, 16, hex);
@@ -415,18 +412,10 @@ logout_next(struct idg_req *r, int st)
 {
 	struct idg_params f;
 	const struct idg_dir_user *u;
-	char loc[64];
 	bool ok;
 
-	if (st == IDG_UNAVAILABLE) {
-		idg_reply_error(r, "session_store_unavailable");
+	if (!idg_auth_require(r, st))
 		return;
-	}
-	if (st != IDG_OK) {
-		snprintf(loc, sizeof(loc), "/t/%s/login", r->company_id);
-		idg_reply_redirect(r, loc);
-		return;
-	}
 	if (idg_req_form(r, &f) != IDG_OK) {
 		idg_reply_error(r, "bad_request");
 		return;
@@ -471,17 +460,9 @@ render_password(struct idg_req *r, int status, const char *error_key)
 static void
 password_form_next(struct idg_req *r, int st)
 {
-	char loc[64];
 
-	if (st == IDG_UNAVAILABLE) {
-		idg_reply_error(r, "session_store_unavailable");
+	if (!idg_auth_require(r, st))
 		return;
-	}
-	if (st != IDG_OK) {
-		snprintf(loc, sizeof(loc), "/t/%s/login", r->company_id);
-		idg_reply_redirect(r, loc);
-		return;
-	}
 	render_password(r, 200, NULL);
 }
 
@@ -582,17 +563,9 @@ password_submit_next(struct idg_req *r, int st)
 	struct idg_params f;
 	const char *cur, *nw, *conf, *code = NULL;
 	struct pwchange *j;
-	char loc[64];
 
-	if (st == IDG_UNAVAILABLE) {
-		idg_reply_error(r, "session_store_unavailable");
+	if (!idg_auth_require(r, st))
 		return;
-	}
-	if (st != IDG_OK) {
-		snprintf(loc, sizeof(loc), "/t/%s/login", r->company_id);
-		idg_reply_redirect(r, loc);
-		return;
-	}
 	if (idg_req_form(r, &f) != IDG_OK) {
 		idg_reply_error(r, "bad_request");
 		return;

@@ -27,15 +27,8 @@ portal_next(struct idg_req *r, int st)
 	char loc[64];
 	struct idg_buf b;
 
-	if (st == IDG_UNAVAILABLE) {
-		idg_reply_error(r, "session_store_unavailable");
+	if (!idg_auth_require(r, st))
 		return;
-	}
-	if (st != IDG_OK) {
-		snprintf(loc, sizeof(loc), "/t/%s/login", r->company_id);
-		idg_reply_redirect(r, loc);
-		return;
-	}
 	if (r->session.flags & IDG_SESSION_MUST_CHANGE_PASSWORD) {
 		snprintf(loc, sizeof(loc), "/t/%s/password", r->company_id);
 		idg_reply_redirect(r, loc);
