@@ -299,6 +299,30 @@ test('the access log is JSON lines without query strings', async () => {
   assert.ok(!lines.some((l) => l.includes('secret-hint')));
 });
 
+test('X-Forwarded-For is believed only from a trusted proxy', async () => {
+  const logged = async (tag) => {
+    await g.client().get(`/healthz?${tag}`, { headers: { 'X-Forwarded-For': '203.0.113.7, 198.51.100.9' } });
+    await sleep(100);
+    const recs = readFileSync(join(g.dir, 'access.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    return recs.filter((r) => r.path === '/healthz').pop().ip;
+  };
+  // untrusted peer: the header is ignored
+  assert.equal(await logged('a'), '127.0.0.1');
+  // trusted loopback proxy: the right-most untrusted hop is the client
+  const conf = join(g.dir, 'idgate.conf');
+  const good = readFileSync(conf, 'utf8');
+  writeFileSync(conf, good + '\ntrusted_proxies = [ "127.0.0.1/32" ];\n');
+  g.proc.kill('SIGHUP');
+  await sleep(800);
+  try {
+    assert.equal(await logged('b'), '198.51.100.9');
+  } finally {
+    writeFileSync(conf, good);
+    g.proc.kill('SIGHUP');
+    await sleep(800);
+  }
+});
+
 test('SIGHUP with a bad config keeps serving; a good one is applied', async () => {
   const conf = join(g.dir, 'idgate.conf');
   const good = readFileSync(conf, 'utf8');
