@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oidc/oidc.h"
 #include "util/log.h"
 #include "util/status.h"
+#include "util/buf.h"
 #include "util/str.h"
 
 struct load_ctx {
@@ -68,7 +70,24 @@ add_user(void *arg, const struct idg_user *u)
 	du->status = u->status;
 	du->kind = u->kind;
 	du->sessions_not_before = u->sessions_not_before;
+	du->groups = NULL;
 	return 0;
+}
+
+struct groups_ctx {
+	struct idg_buf	b;
+	int		failed;
+};
+
+static int
+add_group(void *arg, const struct idg_group *g)
+{
+	struct groups_ctx *gc = arg;
+
+	if ((gc->b.len > 0 && idg_buf_add(&gc->b, "\n", 1) != IDG_OK) ||
+	    idg_buf_adds(&gc->b, g->name) != IDG_OK)
+		gc->failed = 1;
+	return gc->failed;
 }
 
 static int
@@ -94,14 +113,21 @@ dir_free(struct idg_directory *d)
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->ntenants; i++)
+	for (i = 0; i < d->ntenants; i++) {
+		int j;
+
+		for (j = 0; j < d->tenants[i].nusers; j++)
+			free(d->tenants[i].users[j].groups);
 		free(d->tenants[i].users);
+		idg_oidc_tenant_free(d->tenants[i].oidc);
+	}
 	free(d->tenants);
 	free(d);
 }
 
 int
-idg_directory_load(struct idg_store *s, struct idg_directory **out)
+idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char *public_url,
+    struct idg_directory **out)
 {
 	struct load_ctx lc;
 	int st, i;
@@ -120,6 +146,21 @@ idg_directory_load(struct idg_store *s, struct idg_directory **out)
 		if ((st = idg_store_user_list(s, lc.t->id, add_user, &lc)) != IDG_OK)
 			goto fail;
 		qsort(lc.t->users, (size_t)lc.t->nusers, sizeof(*lc.t->users), user_cmp);
+		for (int k = 0; k < lc.t->nusers; k++) {
+			struct groups_ctx gc = { { NULL, 0, 0, 64 * 1024 }, 0 };
+
+			st = idg_store_user_groups(s, lc.t->id, lc.t->users[k].id, add_group, &gc);
+			if (st != IDG_OK || gc.failed) {
+				idg_buf_free(&gc.b);
+				st = st != IDG_OK ? st : IDG_ERR;
+				goto fail;
+			}
+			lc.t->users[k].groups = gc.b.len > 0 ? idg_buf_take(&gc.b) : NULL;
+			idg_buf_free(&gc.b);
+		}
+		if ((st = idg_oidc_tenant_load(s, lc.t->id, lc.t->company_id, public_url,
+		    master_key, &lc.t->oidc)) != IDG_OK)
+			goto fail;
 	}
 	if (lc.failed) {
 		st = IDG_ERR;

@@ -18,6 +18,8 @@
 
 #include "store/store.h"
 
+struct idg_oidc_tenant;
+
 struct idg_dir_user {
 	int64_t	id;
 	char	email[255];
@@ -25,6 +27,7 @@ struct idg_dir_user {
 	int	status;			/* enum idg_user_status */
 	int	kind;
 	int64_t	sessions_not_before;
+	char	*groups;		/* group names, '\n'-separated; NULL = none */
 };
 
 struct idg_dir_tenant {
@@ -35,6 +38,7 @@ struct idg_dir_tenant {
 	int			 contracted_ids;
 	struct idg_dir_user	*users;		/* sorted by id */
 	int			 nusers;
+	struct idg_oidc_tenant	*oidc;		/* NULL: no OpenID provider (no keys yet) */
 };
 
 struct idg_directory {
@@ -44,8 +48,12 @@ struct idg_directory {
 	int			 ntenants;
 };
 
-/* Builds a snapshot from the store (blocking: pool threads only). */
-int	idg_directory_load(struct idg_store *s, struct idg_directory **out);
+/*
+ * Builds a snapshot from the store (blocking: pool threads only). The master
+ * key opens the tenants' sealed signing keys; public_url makes issuers.
+ */
+int	idg_directory_load(struct idg_store *s, const uint8_t master_key[32],
+	    const char *public_url, struct idg_directory **out);
 /* Takes / drops a reference (loop thread only). The last drop frees it. */
 struct idg_directory *idg_directory_ref(struct idg_directory *d);
 void	idg_directory_unref(struct idg_directory *d);

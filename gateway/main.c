@@ -114,9 +114,13 @@ main(int argc, char **argv)
 	}
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
 		return 3;
-	/* serve and check-config need the secrets; admin commands do not. */
+	/*
+	 * serve and check-config need the secrets, and so does "oidc" (it seals
+	 * signing keys); the other admin commands do not.
+	 */
 	if (idg_config_load(cfg, path, strcmp(cmd, "serve") == 0 ||
-	    strcmp(cmd, "check-config") == 0, err, sizeof(err)) != IDG_OK) {
+	    strcmp(cmd, "check-config") == 0 || strcmp(cmd, "oidc") == 0, err,
+	    sizeof(err)) != IDG_OK) {
 		fprintf(stderr, "%s\n", err);
 		free(cfg);
 		return strcmp(cmd, "check-config") == 0 ? 1 : 2;

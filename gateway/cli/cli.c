@@ -2,7 +2,7 @@
  * cli.c - idg_cli_run: subcommand dispatch, the shared helpers of
  * cli_impl.h, and the two small subcommands (migrate, audit list).
  *
- * The tenant, user and group subcommands live in their own files. Nothing
+ * The tenant, user, group and oidc subcommands live in their own files. Nothing
  * here talks SQL: every change goes through the store interface, which
  * enforces the service rules; this layer parses, validates input early,
  * renders results and writes the audit events.
@@ -23,7 +23,7 @@
 #include "../util/str.h"
 
 static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
-	NULL };
+	"oidc", NULL };
 
 int
 idg_cli_handles(const char *name)
@@ -68,6 +68,26 @@ idg_cli_usage(void)
 	    "  group add-member --tenant ID GROUP EMAIL\n"
 	    "  group list --tenant ID [--json]\n"
 	    "  audit list [--tenant ID] [--limit N] [--json]\n"
+	    "  oidc key list --tenant ID [--json]\n"
+	    "  oidc key rotate --tenant ID [--alg RS256|ES256|all] [--bits 2048|3072]\n"
+	    "      per alg: the next key becomes current, the current one retires, a new\n"
+	    "      next key is made (the first run makes a current and a next key)\n"
+	    "  oidc key purge --tenant ID [--older-than-days N]\n"
+	    "      remove keys retired more than N days ago (default 7) from the JWKS\n"
+	    "  oidc client add --tenant ID --name NAME --redirect-uri URI\n"
+	    "           [--redirect-uri URI ...] [--public] [--post-logout-redirect-uri URI ...]\n"
+	    "           [--scope \"openid ...\"]\n"
+	    "           [--grant authorization_code|refresh_token|client_credentials ...]\n"
+	    "           [--id-token-alg RS256|ES256] [--pairwise] [--initiate-login-uri URI]\n"
+	    "           [--access-token-ttl S] [--id-token-ttl S] [--refresh-token-ttl S]\n"
+	    "           [--resource-server] [--client-id ID] [--json]\n"
+	    "      register a relying party; a confidential client's secret is printed once;\n"
+	    "      redirect URIs are https (http only on loopback), matched exactly\n"
+	    "  oidc client list --tenant ID [--json]\n"
+	    "  oidc client show --tenant ID CLIENT_ID [--json]\n"
+	    "  oidc client delete --tenant ID CLIENT_ID\n"
+	    "  oidc client assign --tenant ID CLIENT_ID (--user EMAIL | --group NAME)\n"
+	    "  oidc client reset-secret --tenant ID CLIENT_ID\n"
 	    "Passwords never come from the command line: --password-file reads the first\n"
 	    "line of FILE (\"-\" = standard input).\n"
 	    "Exit codes: 0 done; 1 refused by a rule or not found; 2 usage error;\n"
@@ -525,6 +545,8 @@ idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
 			rc = cli_tenant(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "user") == 0)
 			rc = cli_user(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "oidc") == 0)
+			rc = cli_oidc(&c, argc - 1, argv + 1);
 		else
 			rc = cli_group(&c, argc - 1, argv + 1);
 	}

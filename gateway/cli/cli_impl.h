@@ -72,5 +72,7 @@ const char *cli_tenant_status(int status);
 int	cli_tenant(struct cli *c, int argc, char **argv);
 int	cli_user(struct cli *c, int argc, char **argv);
 int	cli_group(struct cli *c, int argc, char **argv);
+/* argv[0] is "key" or "client", argv[1] the verb (may be absent). */
+int	cli_oidc(struct cli *c, int argc, char **argv);
 
 #endif

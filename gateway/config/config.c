@@ -25,7 +25,7 @@
 #include "../util/status.h"
 #include "../util/str.h"
 
-enum ktype { K_INT, K_U32, K_BOOL, K_STR, K_PATH, K_LISTENERS, K_PROXIES, K_ENUM };
+enum ktype { K_INT, K_U32, K_BOOL, K_STR, K_PATH, K_LISTENERS, K_CIDRS, K_ENUM };
 
 struct key {
 	const char	*path;
@@ -54,6 +54,7 @@ static const struct key keys[] = {
 	INT("http.max_body_bytes", max_body_bytes, 1024, 16 << 20, 65536),
 	INT("http.request_timeout_s", request_timeout_s, 1, 3600, 30),
 	INT("http.drain_timeout_s", drain_timeout_s, 0, 3600, 10),
+	{ "http.metrics_allow", K_CIDRS, F(metrics_allow), 0, 0, 0, "127.0.0.1/32 ::1/128", NULL },
 	STR("redis.host", redis_host, "127.0.0.1"),
 	INT("redis.port", redis_port, 1, 65535, 6379),
 	PATH("redis.unix_socket", redis_unix_socket, ""),
@@ -86,7 +87,7 @@ static const struct key keys[] = {
 	ENUM("log.format", log_format, "json", "json|text"),
 	ENUM("log.level", log_level, "info", "debug|info|warn|error"),
 	PATH("log.access_log", access_log, "-"),
-	{ "trusted_proxies", K_PROXIES, 0, 0, 0, 0, 0, NULL, NULL },
+	{ "trusted_proxies", K_CIDRS, F(trusted_proxies), 0, 0, 0, "", NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -162,6 +163,23 @@ idg_config_defaults(struct idg_config *c)
 		case K_ENUM:
 			idg_strlcpy(p, k->sdef, k->size);
 			break;
+		case K_CIDRS: {
+			struct idg_cidr_list *l = (struct idg_cidr_list *)(void *)p;
+			const char *d = k->sdef;
+
+			while (*d != '\0' && l->n < IDG_MAX_PROXIES) {
+				char one[64];
+				size_t n = strcspn(d, " ");
+
+				snprintf(one, sizeof(one), "%.*s", (int)n, d);
+				if (idg_cidr_parse(one, &l->v[l->n]) == IDG_OK)
+					l->n++;
+				d += n;
+				while (*d == ' ')
+					d++;
+			}
+			break;
+		}
 		default:
 			break;
 		}
@@ -337,26 +355,37 @@ load_listeners(struct idg_config *c, const config_setting_t *ls, const char *fil
 }
 
 static int
-load_proxies(struct idg_config *c, const config_setting_t *s, const char *file,
-    char *err, size_t errsz)
+load_cidrs(struct idg_cidr_list *l, const char *name, const config_setting_t *s,
+    const char *file, char *err, size_t errsz)
 {
 	int i, n;
 
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
 		return fail(err, errsz, file, config_setting_source_line(s),
-		    "trusted_proxies must be an array of CIDR strings");
+		    "%s must be an array of CIDR strings", name);
 	n = config_setting_length(s);
 	if (n > IDG_MAX_PROXIES)
 		return fail(err, errsz, file, config_setting_source_line(s),
-		    "at most %d trusted_proxies", IDG_MAX_PROXIES);
+		    "at most %d entries in %s", IDG_MAX_PROXIES, name);
 	for (i = 0; i < n; i++) {
 		const char *v = config_setting_get_string_elem(s, i);
-		if (v == NULL || idg_cidr_parse(v, &c->trusted_proxies[i]) != IDG_OK)
+		if (v == NULL || idg_cidr_parse(v, &l->v[i]) != IDG_OK)
 			return fail(err, errsz, file, config_setting_source_line(s),
-			    "trusted_proxies[%d] is not an address or CIDR block", i);
+			    "%s[%d] is not an address or CIDR block", name, i);
 	}
-	c->ntrusted_proxies = n;
+	l->n = n;
 	return IDG_OK;
+}
+
+bool
+idg_cidr_list_match(const struct idg_cidr_list *l, const struct idg_ip *ip)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (idg_cidr_match(&l->v[i], ip))
+			return true;
+	return false;
 }
 
 /* Reads a whole small secret file; refuses group/world-readable files. */
@@ -506,8 +535,9 @@ apply(struct idg_config *c, config_t *cf, const char *file, bool secrets, char *
 			if ((st = load_listeners(c, s, file, dir, err, errsz)) != IDG_OK)
 				return st;
 			break;
-		case K_PROXIES:
-			if ((st = load_proxies(c, s, file, err, errsz)) != IDG_OK)
+		case K_CIDRS:
+			if ((st = load_cidrs((struct idg_cidr_list *)(void *)p, k->path, s, file,
+			    err, errsz)) != IDG_OK)
 				return st;
 			break;
 		}

@@ -25,6 +25,15 @@
 #define IDG_MASTER_KEY_LEN 32
 #define IDG_CONFIG_MAX_WORKERS 64
 
+/* A list of addresses / CIDR blocks from the config. */
+struct idg_cidr_list {
+	struct idg_cidr	v[IDG_MAX_PROXIES];
+	int		n;
+};
+
+/* Whether ip is in the list. */
+bool	idg_cidr_list_match(const struct idg_cidr_list *l, const struct idg_ip *ip);
+
 struct idg_listener_config {
 	char	address[64];
 	int	port;
@@ -91,8 +100,8 @@ struct idg_config {
 	char	log_level[16];
 	char	access_log[512];	/* "-" = stdout, "" = off, else a file */
 
-	struct idg_cidr trusted_proxies[IDG_MAX_PROXIES];
-	int	ntrusted_proxies;
+	struct idg_cidr_list trusted_proxies;	/* X-Forwarded-For believed from these */
+	struct idg_cidr_list metrics_allow;	/* who may read /metrics */
 };
 
 /* Fills every default (no file read). */

@@ -47,6 +47,14 @@ check(struct idg_req *r, int status)
 		return;
 	}
 	u = idg_directory_user(r->tenant, r->session.user_id);
+	if (u == NULL && strcmp(r->session.company_id, r->company_id) == 0) {
+		/*
+		 * Not in this worker's snapshot yet (a user added a moment ago):
+		 * no access now, but the session is kept for the next request.
+		 */
+		next(r, IDG_NOTFOUND);
+		return;
+	}
 	/* A session is bound to one tenant; the cookie name alone is not proof. */
 	if (strcmp(r->session.company_id, r->company_id) != 0 ||
 	    r->session.tenant_id != r->tenant->id || u == NULL ||

@@ -11,6 +11,8 @@
 #include "../http/server.h"
 #include "../session/redis.h"
 #include "../util/buf.h"
+#include "../util/cidr.h"
+#include "../util/status.h"
 #include "handlers.h"
 
 void
@@ -40,6 +42,14 @@ void
 idg_h_metrics(struct idg_req *r)
 {
 	struct idg_buf b;
+	struct idg_ip ip;
+
+	/* Operational figures are for the operator's scraper only (http.metrics_allow). */
+	if (idg_ip_parse(r->client_ip, &ip) != IDG_OK ||
+	    !idg_cidr_list_match(&r->w->cfg->metrics_allow, &ip)) {
+		idg_reply_error(r, "not_found");
+		return;
+	}
 
 	idg_buf_init(&b, 1 << 20);
 	idg_metrics_render(&b);

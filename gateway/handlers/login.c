@@ -35,7 +35,7 @@
 void
 idg_h_login_global(struct idg_req *r)
 {
-	struct idg_page_ctx pc = { r->lang, r->path };
+	struct idg_page_ctx pc = { r->lang, r->path, NULL };
 	const char *cid = idg_params_get(&r->query, "company_id");
 	char lower[64], loc[80];
 	struct idg_buf b;
@@ -66,10 +66,34 @@ idg_h_login_global(struct idg_req *r)
 
 /* ---- the sign-in form ---- */
 
-static void
-render_login(struct idg_req *r, int status, const char *email, const char *error_key)
+#define RETURN_MAX 2048
+
+/*
+ * Where to go after sign-in, when a protocol front end sent the user here:
+ * only this tenant's own authorization endpoint (no open redirect).
+ */
+static const char *
+valid_return(struct idg_req *r, const char *ret)
 {
-	struct idg_page_ctx pc = { r->lang, r->path };
+	char prefix[64];
+	const unsigned char *p;
+
+	if (ret == NULL || strlen(ret) >= RETURN_MAX)
+		return NULL;
+	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
+	if (strncmp(ret, prefix, strlen(prefix)) != 0)
+		return NULL;
+	for (p = (const unsigned char *)ret; *p != '\0'; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return NULL;
+	return ret;
+}
+
+static void
+render_login(struct idg_req *r, int status, const char *email, const char *error_key,
+    const char *return_to)
+{
+	struct idg_page_ctx pc = { r->lang, r->path, return_to };
 	char token[64];
 	struct idg_buf b;
 
@@ -94,22 +118,26 @@ form_next(struct idg_req *r, int st)
 		idg_reply_redirect(r, loc);
 		return;
 	}
-	render_login(r, 200, "", NULL);
+	render_login(r, 200, "", NULL, NULL);
 }
 
 void
 idg_h_login_form(struct idg_req *r)
 {
 	const char *hint = idg_params_get(&r->query, "login_hint");
+	const char *ret = valid_return(r, idg_params_get(&r->query, "return"));
 	char name[64], id[64];
 
 	idg_session_cookie_name(r->company_id, name, sizeof(name));
-	/* Already signed in: straight to the portal. */
-	if (idg_req_cookie(r, name, id, sizeof(id)) == IDG_OK) {
+	/*
+	 * Already signed in: straight to the portal, unless an app asked for
+	 * (re-)authentication and will get the user back.
+	 */
+	if (ret == NULL && idg_req_cookie(r, name, id, sizeof(id)) == IDG_OK) {
 		idg_auth_session(r, form_next);
 		return;
 	}
-	render_login(r, 200, hint != NULL && strlen(hint) < 255 ? hint : "", NULL);
+	render_login(r, 200, hint != NULL && strlen(hint) < 255 ? hint : "", NULL, ret);
 }
 
 /* ---- sign-in submit ---- */
@@ -119,6 +147,7 @@ struct signin {
 	char		 email[255];
 	char		 password[1024];
 	char		 old_sid[IDG_SESSION_ID_LEN + 8];
+	char		 return_to[RETURN_MAX];
 	int64_t		 tenant_id;
 	/* results from the pool */
 	int		 status;	/* IDG_OK, IDG_DECLINED, IDG_UNAVAILABLE */
@@ -227,6 +256,10 @@ session_created(void *arg, int status, const struct idg_session *s)
 	/* The pre-sign-in session (if any) is gone: no fixation. */
 	if (j->old_sid[0] != '\0')
 		idg_session_destroy(r->w->sessions, j->old_sid, forget, NULL);
+	if (j->return_to[0] != '\0' && !j->must_change) {
+		idg_reply_redirect(r, j->return_to);
+		return;
+	}
 	snprintf(loc, sizeof(loc), "/t/%s/%s", r->company_id,
 	    j->must_change ? "password" : "portal");
 	idg_reply_redirect(r, loc);
@@ -248,7 +281,8 @@ signin_done(void *arg)
 	if (j->status != IDG_OK) {
 		idg_metrics_inc(j->locked ? IDG_M_SIGNIN_LOCKED : IDG_M_SIGNIN_FAILED);
 		r->hctx = j;
-		render_login(r, 401, j->email, "error.invalid_credentials");
+		render_login(r, 401, j->email, "error.invalid_credentials",
+		    j->return_to[0] != '\0' ? j->return_to : NULL);
 		return;
 	}
 	idg_metrics_inc(IDG_M_SIGNIN_OK);
@@ -295,7 +329,8 @@ within_limit(struct signin *j, int status, long count, int limit, const char *re
 	}
 	idg_metrics_inc(IDG_M_SIGNIN_RATE_LIMITED);
 	idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email, reason);
-	render_login(r, 429, j->email, "error.rate_limited");
+	render_login(r, 429, j->email, "error.rate_limited",
+	    j->return_to[0] != '\0' ? j->return_to : NULL);
 	return false;
 }
 
@@ -373,9 +408,11 @@ idg_h_login_submit(struct idg_req *r)
 		/* Cannot match any account: same generic answer. */
 		idg_params_free(&f);
 		r->hctx = j;
-		render_login(r, 401, j->email, "error.invalid_credentials");
+		render_login(r, 401, j->email, "error.invalid_credentials", NULL);
 		return;
 	}
+	if (valid_return(r, idg_params_get(&f, "return")) != NULL)
+		idg_strlcpy(j->return_to, idg_params_get(&f, "return"), sizeof(j->return_to));
 	idg_strlcpy(j->password, pw, sizeof(j->password));
 	idg_wipe((char *)pw, strlen(pw));
 	idg_params_free(&f);
@@ -445,7 +482,7 @@ idg_h_logout(struct idg_req *r)
 static void
 render_password(struct idg_req *r, int status, const char *error_key)
 {
-	struct idg_page_ctx pc = { r->lang, r->path };
+	struct idg_page_ctx pc = { r->lang, r->path, NULL };
 	struct idg_buf b;
 
 	if (error_key != NULL)
@@ -548,7 +585,7 @@ pwchange_done(void *arg)
 		return;
 	}
 	if (j->status != IDG_OK) {
-		render_password(r, 400, "error.invalid_current_password");
+		render_password(r, 400, "error.current_password_incorrect");
 		return;
 	}
 	r->session.flags &= ~IDG_SESSION_MUST_CHANGE_PASSWORD;
@@ -596,7 +633,7 @@ password_submit_next(struct idg_req *r, int st)
 	}
 	if (strlen(cur) >= sizeof(j->current) || (j = calloc(1, sizeof(*j))) == NULL) {
 		idg_params_free(&f);
-		render_password(r, 400, "error.invalid_current_password");
+		render_password(r, 400, "error.current_password_incorrect");
 		return;
 	}
 	j->r = r;

@@ -22,7 +22,7 @@
 static void
 portal_next(struct idg_req *r, int st)
 {
-	struct idg_page_ctx pc = { r->lang, r->path };
+	struct idg_page_ctx pc = { r->lang, r->path, NULL };
 	const struct idg_dir_user *u;
 	char loc[64];
 	struct idg_buf b;

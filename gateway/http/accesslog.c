@@ -58,11 +58,22 @@ method_name(enum idg_method m)
 	}
 }
 
+/* Printable ASCII only: jansson refuses invalid UTF-8, and a log line must never be lost. */
+static void
+printable(const char *in, char *out, size_t outsz)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < outsz; i++)
+		out[i] = (in[i] >= 0x20 && in[i] < 0x7f) ? in[i] : '?';
+	out[i] = '\0';
+}
+
 void
 idg_accesslog_write(struct idg_accesslog *a, const struct idg_req *r, int status,
     size_t bytes, uint64_t duration_us)
 {
-	char ts[64];
+	char ts[64], path[sizeof(r->path)];
 	struct timeval tv;
 	struct tm tm;
 	json_t *o;
@@ -75,8 +86,9 @@ idg_accesslog_write(struct idg_accesslog *a, const struct idg_req *r, int status
 	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    (int)(tv.tv_usec / 1000));
+	printable(r->path, path, sizeof(path));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:f, s:s}", "ts", ts,
-	    "ip", r->client_ip, "method", method_name(r->method), "path", r->path,
+	    "ip", r->client_ip, "method", method_name(r->method), "path", path,
 	    "status", status, "bytes", (json_int_t)bytes,
 	    "ms", (double)duration_us / 1000.0, "tls", r->tls ? "yes" : "no");
 	if (o == NULL)

@@ -20,11 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "../config/config.h"
 #include "../store/store.h"
 #include "../util/log.h"
 #include "../util/status.h"
 #include "metrics.h"
+#include "tls.h"
 #include "server.h"
 
 struct child {
@@ -121,6 +124,61 @@ spawn(struct idg_config *cfg, const int *fds, int slot)
 	return pid;
 }
 
+/* Every TLS listener's certificate and key load and match (a reload must not break them). */
+static bool
+tls_ok(const struct idg_config *cfg)
+{
+	char err[600];
+	int i;
+
+	for (i = 0; i < cfg->nlisteners; i++) {
+		struct ssl_ctx_st *ctx;
+
+		if (!cfg->listeners[i].tls)
+			continue;
+		ctx = idg_tls_server_ctx(cfg->listeners[i].cert_file, cfg->listeners[i].key_file,
+		    cfg->listeners[i].client_certificates, err, sizeof(err));
+		if (ctx == NULL) {
+			log_error("reload refused, still running the previous configuration: %s",
+			    err);
+			return false;
+		}
+		SSL_CTX_free(ctx);
+	}
+	return true;
+}
+
+#define MAX_KIDS (4 * IDG_MAX_WORKERS)
+
+/*
+ * Starts a worker for every slot of the current generation that has none.
+ * Called at start, after a reload and whenever a child is reaped, so a slot
+ * is never lost.
+ */
+static void
+refill(struct idg_config *cfg, const int *fds, struct child *kids, int *nkids,
+    int generation)
+{
+	int slot, i;
+
+	for (slot = 0; slot < cfg->workers; slot++) {
+		bool have = false;
+
+		for (i = 0; i < *nkids; i++)
+			have = have || (kids[i].generation == generation && kids[i].slot == slot);
+		if (have)
+			continue;
+		if (*nkids >= MAX_KIDS) {
+			log_error("too many worker processes still draining; slot %d waits", slot);
+			return;
+		}
+		kids[*nkids] = (struct child){ spawn(cfg, fds, slot), slot, generation,
+		    time(NULL) };
+		if (kids[*nkids].pid > 0)
+			(*nkids)++;
+	}
+}
+
 static bool
 same_listeners(const struct idg_config *a, const struct idg_config *b)
 {
@@ -138,7 +196,7 @@ same_listeners(const struct idg_config *a, const struct idg_config *b)
 int
 idg_master_run(struct idg_config *cfg)
 {
-	struct child kids[2 * IDG_MAX_WORKERS];
+	struct child kids[MAX_KIDS];
 	int fds[IDG_MAX_LISTENERS], i, nkids = 0, generation = 0;
 	struct sigaction sa;
 	sigset_t block, old;
@@ -170,11 +228,7 @@ idg_master_run(struct idg_config *cfg)
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, &old);
 
-	for (i = 0; i < cfg->workers; i++) {
-		kids[nkids] = (struct child){ spawn(cfg, fds, i), i, generation, time(NULL) };
-		if (kids[nkids].pid > 0)
-			nkids++;
-	}
+	refill(cfg, fds, kids, &nkids, generation);
 	for (i = 0; i < cfg->nlisteners; i++)
 		log_info("listening on %s://%s:%d%s", cfg->listeners[i].tls ? "https" : "http",
 		    cfg->listeners[i].address, cfg->listeners[i].port,
@@ -199,12 +253,14 @@ idg_master_run(struct idg_config *cfg)
 
 			got_chld = 0;
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				struct child dead;
+
 				for (i = 0; i < nkids; i++)
 					if (kids[i].pid == pid)
 						break;
 				if (i == nkids)
 					continue;
-				struct child dead = kids[i];
+				dead = kids[i];
 				kids[i] = kids[--nkids];
 				if (stopping || dead.generation != generation)
 					continue;
@@ -212,11 +268,9 @@ idg_master_run(struct idg_config *cfg)
 				    dead.slot, (int)pid, status);
 				if (time(NULL) - dead.started < 1)
 					sleep(1);	/* no fork storm on a crash at start */
-				kids[nkids] = (struct child){ spawn(cfg, fds, dead.slot),
-				    dead.slot, generation, time(NULL) };
-				if (kids[nkids].pid > 0)
-					nkids++;
 			}
+			if (!stopping)
+				refill(cfg, fds, kids, &nkids, generation);
 		}
 		if (got_hup && !stopping) {
 			struct idg_config *next = malloc(sizeof(*next));
@@ -228,6 +282,11 @@ idg_master_run(struct idg_config *cfg)
 			if (idg_config_load(next, cfg->path, true, err, sizeof(err)) != IDG_OK) {
 				log_error("reload refused, still running the previous "
 				    "configuration: %s", err);
+				free(next);
+				continue;
+			}
+			if (!tls_ok(next)) {
+				idg_config_wipe(next);
 				free(next);
 				continue;
 			}
@@ -247,12 +306,7 @@ idg_master_run(struct idg_config *cfg)
 			idg_config_wipe(next);
 			free(next);
 			idg_config_apply_log(cfg, "master");
-			for (i = 0; i < cfg->workers && nkids < 2 * IDG_MAX_WORKERS; i++) {
-				kids[nkids] = (struct child){ spawn(cfg, fds, i), i, generation,
-				    time(NULL) };
-				if (kids[nkids].pid > 0)
-					nkids++;
-			}
+			refill(cfg, fds, kids, &nkids, generation);
 			log_info("configuration reloaded: %d new workers, old ones draining",
 			    cfg->workers);
 		}

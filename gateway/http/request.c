@@ -12,6 +12,8 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <sys/queue.h>
+
 #include <event2/keyvalq_struct.h>
 
 #include "../util/buf.h"
@@ -95,8 +97,8 @@ idg_req_wants_json(struct idg_req *r)
 static void
 security_headers(struct idg_req *r, struct evkeyvalq *h)
 {
-	evhttp_add_header(h, "Content-Security-Policy",
-	    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+	evhttp_add_header(h, "Content-Security-Policy", r->csp_override != NULL ?
+	    r->csp_override : "default-src 'none'; style-src 'self'; img-src 'self' data:; "
 	    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
@@ -166,7 +168,7 @@ void
 idg_reply_error(struct idg_req *r, const char *code)
 {
 	const struct idg_error_def *e = idg_error_lookup(code);
-	struct idg_page_ctx pc = { r->lang, r->path };
+	struct idg_page_ctx pc = { r->lang, r->path, NULL };
 	struct idg_buf b;
 	char back[64];
 
@@ -190,25 +192,25 @@ idg_reply_error(struct idg_req *r, const char *code)
 static bool
 trusted_proxy(const struct idg_config *cfg, const struct idg_ip *ip)
 {
-	int i;
-
-	for (i = 0; i < cfg->ntrusted_proxies; i++)
-		if (idg_cidr_match(&cfg->trusted_proxies[i], ip))
-			return true;
-	return false;
+	return idg_cidr_list_match(&cfg->trusted_proxies, ip);
 }
 
 /*
  * The client address: the socket peer, or, when the peer is a trusted
  * proxy, the right-most X-Forwarded-For entry that is not itself trusted.
+ * Every X-Forwarded-For line counts, in order (a proxy may add its own line
+ * after the client's); a header too long to hold whole is ignored rather
+ * than cut, since its left part is the client's to write.
  */
 static void
 client_address(struct idg_req *r)
 {
 	const struct idg_config *cfg = r->w->cfg;
 	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
-	char *peer = NULL, xff[1024], *p;
-	const char *h;
+	struct evkeyvalq *hs = evhttp_request_get_input_headers(r->ev);
+	struct evkeyval *kv;
+	char *peer = NULL, xff[2048], *p;
+	size_t len = 0;
 	ev_uint16_t port;
 	struct idg_ip ip;
 
@@ -217,10 +219,25 @@ client_address(struct idg_req *r)
 		evhttp_connection_get_peer(c, &peer, &port);
 	if (peer != NULL)
 		idg_strlcpy(r->client_ip, peer, sizeof(r->client_ip));
-	if (cfg->ntrusted_proxies == 0 || idg_ip_parse(r->client_ip, &ip) != IDG_OK ||
-	    !trusted_proxy(cfg, &ip) || (h = idg_req_header(r, "X-Forwarded-For")) == NULL)
+	if (cfg->trusted_proxies.n == 0 || idg_ip_parse(r->client_ip, &ip) != IDG_OK ||
+	    !trusted_proxy(cfg, &ip))
 		return;
-	idg_strlcpy(xff, h, sizeof(xff));
+	xff[0] = '\0';
+	TAILQ_FOREACH(kv, hs, next) {
+		size_t n;
+
+		if (strcasecmp(kv->key, "X-Forwarded-For") != 0)
+			continue;
+		n = strlen(kv->value);
+		if (len + n + 2 > sizeof(xff))
+			return;
+		if (len > 0)
+			xff[len++] = ',';
+		memcpy(xff + len, kv->value, n + 1);
+		len += n;
+	}
+	if (len == 0)
+		return;
 	for (;;) {
 		char *e;
 

@@ -51,6 +51,7 @@ struct idg_req {
 	struct idg_session	 session;	/* valid when has_session */
 	bool			 has_session;
 	const char		*error_code;	/* for the access log */
+	const char		*csp_override;	/* a page's own CSP (form_post); borrowed */
 	char			 cookies[4][160];	/* Set-Cookie values queued */
 	int			 ncookies;
 	idg_auth_next_fn	*auth_next;	/* pending session check */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../handlers/handlers.h"
+#include "../oidc/oidc.h"
 #include "../util/str.h"
 #include "request.h"
 
@@ -50,35 +51,48 @@ run(struct idg_req *r, const struct route *rt)
 		idg_reply_error(r, "method_not_allowed");
 }
 
-static void
-tenant_route(struct idg_req *r)
+/*
+ * Resolves the company ID that follows prefix in the path. Returns the rest
+ * of the path, or NULL after answering (unknown tenant, store not loaded).
+ */
+static const char *
+resolve_tenant(struct idg_req *r, size_t prefix)
 {
-	const char *cid = r->path + 3, *slash = strchr(cid, '/');
+	const char *cid = r->path + prefix, *slash = strchr(cid, '/');
 	size_t n = slash != NULL ? (size_t)(slash - cid) : strlen(cid);
-	const char *rest = slash != NULL ? slash : "";
-	size_t i;
 
 	if (n >= sizeof(r->company_id)) {
 		idg_reply_error(r, "tenant_not_found");
-		return;
+		return NULL;
 	}
 	memcpy(r->company_id, cid, n);
 	r->company_id[n] = '\0';
 	if (!idg_company_id_valid(r->company_id)) {
 		r->company_id[0] = '\0';
 		idg_reply_error(r, "tenant_not_found");
-		return;
+		return NULL;
 	}
 	if (r->dir == NULL) {
 		idg_reply_error(r, "store_unavailable");
-		return;
+		return NULL;
 	}
 	r->tenant = idg_directory_tenant(r->dir, r->company_id);
 	if (r->tenant == NULL || r->tenant->status == IDG_TENANT_CANCELLED) {
 		r->tenant = NULL;
 		idg_reply_error(r, "tenant_not_found");
-		return;
+		return NULL;
 	}
+	return slash != NULL ? slash : "";
+}
+
+static void
+tenant_route(struct idg_req *r)
+{
+	const char *rest = resolve_tenant(r, 3);
+	size_t i;
+
+	if (rest == NULL)
+		return;
 	if (rest[0] == '\0' || strcmp(rest, "/") == 0) {
 		char loc[64];
 		snprintf(loc, sizeof(loc), "/t/%s/portal", r->company_id);
@@ -100,6 +114,12 @@ idg_route(struct idg_req *r)
 
 	if (strncmp(r->path, "/t/", 3) == 0) {
 		tenant_route(r);
+		return;
+	}
+	if (strncmp(r->path, "/oidc/", 6) == 0) {
+		const char *rest = resolve_tenant(r, 6);
+		if (rest != NULL)
+			idg_h_oidc(r, rest);
 		return;
 	}
 	if (strcmp(r->path, "/") == 0) {

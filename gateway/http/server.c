@@ -123,7 +123,8 @@ dir_work(void *ctx, void *arg)
 	}
 	if (j->known >= 0 && gen == j->known)
 		return;
-	if ((j->status = idg_directory_load(s, &j->fresh)) != IDG_OK)
+	if ((j->status = idg_directory_load(s, j->w->cfg->master_key, j->w->cfg->public_url,
+	    &j->fresh)) != IDG_OK)
 		idg_worker_store_failed(ctx);
 }
 
@@ -289,8 +290,13 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 	sigset_t none;
 	int i, rcode = 1;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * The master forked us with its signals blocked. Keep SIGTERM/SIGINT
+	 * blocked until libevent watches them, so a stop that comes while we
+	 * start is delivered then instead of lost.
+	 */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
@@ -338,6 +344,8 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 	w->sig_int = evsignal_new(w->base, SIGINT, on_term, w);
 	event_add(w->sig_term, NULL);
 	event_add(w->sig_int, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	log_info("worker %d serving", slot);
 	event_base_dispatch(w->base);

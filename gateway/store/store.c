@@ -8,6 +8,7 @@
  */
 #include "store_impl.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "../util/log.h"
@@ -262,4 +263,185 @@ idg_store_audit_list(struct idg_store *s, int64_t tenant_id, int limit,
 	if (limit <= 0)
 		return IDG_INVALID;
 	return s->ops->audit_list(s, tenant_id, limit, fn, arg);
+}
+
+/* OpenID provider. */
+
+/* Whether the NUL lies inside the array: a field that does not fit is refused, not cut. */
+static bool
+fits(const char *field, size_t size)
+{
+	return memchr(field, '\0', size) != NULL;
+}
+
+static bool
+alg_ok(const char *alg)
+{
+	return strcmp(alg, "RS256") == 0 || strcmp(alg, "ES256") == 0;
+}
+
+/* Non-empty, fits, no control characters or spaces (ids, kids, names of things). */
+static bool
+token_ok(const char *t, size_t size)
+{
+	if (!fits(t, size) || t[0] == '\0')
+		return false;
+	for (; *t != '\0'; t++)
+		if ((unsigned char)*t <= 0x20 || *t == 0x7f)
+			return false;
+	return true;
+}
+
+static bool
+hex64(const char *h)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+			return false;
+	return h[64] == '\0';
+}
+
+int
+idg_store_key_add(struct idg_store *s, struct idg_signing_key *k)
+{
+	if (k == NULL)
+		return IDG_INVALID;
+	if (k->use[0] == '\0')
+		memcpy(k->use, "oidc", sizeof("oidc"));
+	if (!token_ok(k->use, sizeof(k->use)) || !fits(k->alg, sizeof(k->alg)) ||
+	    !alg_ok(k->alg) || !token_ok(k->kid, sizeof(k->kid)) ||
+	    !fits(k->sealed, sizeof(k->sealed)) || k->sealed[0] == '\0' ||
+	    !fits(k->public_jwk, sizeof(k->public_jwk)) || k->public_jwk[0] == '\0' ||
+	    (k->status != IDG_KEY_NEXT && k->status != IDG_KEY_CURRENT))
+		return IDG_INVALID;
+	return s->ops->key_add(s, k);
+}
+
+int
+idg_store_key_list(struct idg_store *s, int64_t tenant_id, const char *use,
+    idg_key_each_fn *fn, void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->key_list(s, tenant_id, use, fn, arg);
+}
+
+int
+idg_store_key_promote(struct idg_store *s, int64_t tenant_id, const char *use,
+    const char *alg)
+{
+	if (use == NULL || alg == NULL || !alg_ok(alg))
+		return IDG_INVALID;
+	return s->ops->key_promote(s, tenant_id, use, alg);
+}
+
+int
+idg_store_key_purge_retired(struct idg_store *s, int64_t tenant_id, int64_t before, int *n)
+{
+	int count = 0, st;
+
+	st = s->ops->key_purge_retired(s, tenant_id, before, &count);
+	if (n != NULL)
+		*n = st == IDG_OK ? count : 0;
+	return st;
+}
+
+int
+idg_store_oidc_client_add(struct idg_store *s, struct idg_oidc_client *c)
+{
+	if (c == NULL)
+		return IDG_INVALID;
+	if (!fits(c->scopes, sizeof(c->scopes)) || !fits(c->grant_types,
+	    sizeof(c->grant_types)) || !fits(c->id_token_alg, sizeof(c->id_token_alg)))
+		return IDG_INVALID;
+	if (c->scopes[0] == '\0')
+		memcpy(c->scopes, IDG_OIDC_DEFAULT_SCOPES, sizeof(IDG_OIDC_DEFAULT_SCOPES));
+	if (c->grant_types[0] == '\0')
+		memcpy(c->grant_types, IDG_OIDC_DEFAULT_GRANTS, sizeof(IDG_OIDC_DEFAULT_GRANTS));
+	if (c->id_token_alg[0] == '\0')
+		memcpy(c->id_token_alg, IDG_OIDC_DEFAULT_ALG, sizeof(IDG_OIDC_DEFAULT_ALG));
+	if (c->access_token_ttl_s == 0)
+		c->access_token_ttl_s = IDG_OIDC_DEFAULT_ACCESS_TTL_S;
+	if (c->id_token_ttl_s == 0)
+		c->id_token_ttl_s = IDG_OIDC_DEFAULT_ID_TTL_S;
+	if (c->refresh_token_ttl_s == 0)
+		c->refresh_token_ttl_s = IDG_OIDC_DEFAULT_REFRESH_TTL_S;
+	if (!token_ok(c->client_id, sizeof(c->client_id)) || !fits(c->name, sizeof(c->name)) ||
+	    c->name[0] == '\0' || !fits(c->secret_hash, sizeof(c->secret_hash)) ||
+	    !fits(c->redirect_uris, sizeof(c->redirect_uris)) ||
+	    !fits(c->post_logout_uris, sizeof(c->post_logout_uris)) ||
+	    !fits(c->initiate_login_uri, sizeof(c->initiate_login_uri)) ||
+	    !alg_ok(c->id_token_alg) || c->access_token_ttl_s < 0 || c->id_token_ttl_s < 0 ||
+	    c->refresh_token_ttl_s < 0)
+		return IDG_INVALID;
+	/* A confidential client authenticates with its secret; a public one cannot hold one. */
+	if (c->confidential ? !hex64(c->secret_hash) : c->secret_hash[0] != '\0')
+		return IDG_INVALID;
+	return s->ops->oidc_client_add(s, c);
+}
+
+int
+idg_store_oidc_client_get(struct idg_store *s, int64_t tenant_id, const char *client_id,
+    struct idg_oidc_client *out)
+{
+	if (client_id == NULL)
+		return IDG_INVALID;
+	return s->ops->oidc_client_get(s, tenant_id, client_id, out);
+}
+
+int
+idg_store_oidc_client_list(struct idg_store *s, int64_t tenant_id,
+    idg_oidc_client_each_fn *fn, void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->oidc_client_list(s, tenant_id, fn, arg);
+}
+
+int
+idg_store_oidc_client_delete(struct idg_store *s, int64_t tenant_id, const char *client_id)
+{
+	if (client_id == NULL)
+		return IDG_INVALID;
+	return s->ops->oidc_client_delete(s, tenant_id, client_id);
+}
+
+int
+idg_store_oidc_client_set_secret(struct idg_store *s, int64_t tenant_id,
+    const char *client_id, const char *secret_hash)
+{
+	if (client_id == NULL || secret_hash == NULL || strlen(secret_hash) != 64 ||
+	    !hex64(secret_hash))
+		return IDG_INVALID;
+	return s->ops->oidc_client_set_secret(s, tenant_id, client_id, secret_hash);
+}
+
+int
+idg_store_oidc_client_assign(struct idg_store *s, int64_t tenant_id, const char *client_id,
+    const char *kind, const char *who)
+{
+	if (client_id == NULL || kind == NULL || who == NULL ||
+	    (strcmp(kind, "user") != 0 && strcmp(kind, "group") != 0))
+		return IDG_INVALID;
+	return s->ops->oidc_client_assign(s, tenant_id, client_id, kind, who);
+}
+
+int
+idg_store_oidc_client_assignments(struct idg_store *s, int64_t tenant_id,
+    const char *client_id, idg_client_assignment_each_fn *fn, void *arg)
+{
+	if (client_id == NULL || fn == NULL)
+		return IDG_INVALID;
+	return s->ops->oidc_client_assignments(s, tenant_id, client_id, fn, arg);
+}
+
+int
+idg_store_oidc_client_users(struct idg_store *s, int64_t tenant_id,
+    idg_client_user_each_fn *fn, void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->oidc_client_users(s, tenant_id, fn, arg);
 }

@@ -1,5 +1,6 @@
 /*
- * store.h - the durable store: tenants, users, groups, audit log.
+ * store.h - the durable store: tenants, users, groups, audit log, and the
+ * tenant's OpenID provider (signing keys, clients, client assignments).
  *
  * A backend is a const table of operations (struct idg_store_ops) found by
  * the name written in the config ("sqlite" now, "postgresql" later) plus an
@@ -110,11 +111,73 @@ struct idg_store_config {
 	int		 busy_timeout_ms;
 };
 
+/*
+ * A signing key of the tenant's OpenID provider. Per (tenant, use, alg)
+ * there is at most one current key (enforced by the schema); next and
+ * retired keys are published in the JWKS too, so relying parties know the
+ * next key before it signs and still verify tokens of a retired one.
+ */
+enum idg_key_status {
+	IDG_KEY_NEXT = 0,		/* published, not yet signing */
+	IDG_KEY_CURRENT = 1,		/* signs new tokens */
+	IDG_KEY_RETIRED = 2,		/* published until purged */
+};
+
+struct idg_signing_key {
+	int64_t	id;
+	int64_t	tenant_id;
+	char	use[8];			/* "oidc" */
+	char	alg[8];			/* "RS256" or "ES256" */
+	char	kid[64];		/* RFC 7638 thumbprint */
+	char	sealed[4096];		/* private key sealed under the master key */
+	char	public_jwk[2048];	/* compact JSON */
+	int	status;			/* enum idg_key_status */
+	int64_t	created_at;
+	int64_t	activated_at;		/* 0 until current */
+	int64_t	retired_at;		/* 0 until retired */
+};
+
+/* Defaults of a client's fields left empty/zero in idg_store_oidc_client_add. */
+#define IDG_OIDC_DEFAULT_SCOPES		"openid profile email groups offline_access"
+#define IDG_OIDC_DEFAULT_GRANTS		"authorization_code refresh_token"
+#define IDG_OIDC_DEFAULT_ALG		"RS256"
+#define IDG_OIDC_DEFAULT_ACCESS_TTL_S	600
+#define IDG_OIDC_DEFAULT_ID_TTL_S	600
+#define IDG_OIDC_DEFAULT_REFRESH_TTL_S	2592000
+
+/* A registered relying party of the tenant's OpenID provider. */
+struct idg_oidc_client {
+	int64_t	id;
+	int64_t	tenant_id;
+	char	client_id[64];		/* unique per tenant */
+	char	name[129];
+	bool	confidential;		/* has a secret; false = public (PKCE only) */
+	char	secret_hash[65];	/* hex SHA-256 of the secret; "" if public */
+	char	redirect_uris[2048];	/* separated by '\n', matched exactly */
+	char	post_logout_uris[2048];	/* separated by '\n' */
+	char	scopes[256];		/* allowed scopes, separated by ' ' */
+	char	grant_types[128];	/* separated by ' ' */
+	char	id_token_alg[8];	/* "RS256" or "ES256" */
+	bool	pairwise;		/* pairwise subject identifiers (OIDC Core 8) */
+	char	initiate_login_uri[512];	/* "" = none */
+	int	access_token_ttl_s;
+	int	id_token_ttl_s;
+	int	refresh_token_ttl_s;
+	bool	resource_server;	/* may call introspection (RFC 7662) */
+	int64_t	created_at;
+};
+
 /* Called once per row by the list operations; return non-zero to stop. */
 typedef int idg_tenant_each_fn(void *arg, const struct idg_tenant *t);
 typedef int idg_user_each_fn(void *arg, const struct idg_user *u);
 typedef int idg_group_each_fn(void *arg, const struct idg_group *g);
 typedef int idg_audit_each_fn(void *arg, const struct idg_audit_event *e);
+typedef int idg_key_each_fn(void *arg, const struct idg_signing_key *k);
+typedef int idg_oidc_client_each_fn(void *arg, const struct idg_oidc_client *c);
+/* One allowed (client, user) pair; see idg_store_oidc_client_users. */
+typedef int idg_client_user_each_fn(void *arg, const char *client_id, int64_t user_id);
+/* One assignment of a client: kind "user" (who = e-mail) or "group" (who = name). */
+typedef int idg_client_assignment_each_fn(void *arg, const char *kind, const char *who);
 
 struct idg_store;
 
@@ -139,7 +202,7 @@ int	idg_store_migrate(struct idg_store *s, int *applied);
 int	idg_store_schema_version(struct idg_store *s, int *current, int *latest);
 /* A cheap read proving the store answers (for /readyz). */
 int	idg_store_ping(struct idg_store *s);
-/* Monotonic counter bumped by writes to tenants/users/groups (see above). */
+/* Monotonic counter bumped by writes to the directory and the OP tables (see above). */
 int	idg_store_generation(struct idg_store *s, int64_t *gen);
 
 /* Tenants. */
@@ -229,5 +292,75 @@ int	idg_store_audit_append(struct idg_store *s, const struct idg_audit_event *e)
 /* Newest first, at most limit rows; tenant_id 0 = all tenants. */
 int	idg_store_audit_list(struct idg_store *s, int64_t tenant_id, int limit,
 	    idg_audit_each_fn *fn, void *arg);
+
+/* OpenID provider: signing keys. use is "oidc" for the OP's keys. */
+/*
+ * Adds a key with the status k->status (next, or current when the tenant
+ * has none yet for that use and alg). Fills k->id and k->created_at (and
+ * k->activated_at for a current key left at 0). IDG_EXISTS for a taken kid
+ * or a second current key; IDG_INVALID for an unknown alg/status or a field
+ * that does not fit its array; IDG_NOTFOUND for an unknown tenant.
+ */
+int	idg_store_key_add(struct idg_store *s, struct idg_signing_key *k);
+/* The tenant's keys of use (NULL = every use), ordered by id. */
+int	idg_store_key_list(struct idg_store *s, int64_t tenant_id, const char *use,
+	    idg_key_each_fn *fn, void *arg);
+/*
+ * Rotation step for one alg, in one transaction: the next key (the oldest
+ * one if there are several) becomes current (activated_at = now), the old
+ * current one, if any, becomes retired (retired_at = now). IDG_NOTFOUND if
+ * there is no next key (nothing changes).
+ */
+int	idg_store_key_promote(struct idg_store *s, int64_t tenant_id, const char *use,
+	    const char *alg);
+/* Deletes retired keys with retired_at < before (they leave the JWKS); count in *n. */
+int	idg_store_key_purge_retired(struct idg_store *s, int64_t tenant_id, int64_t before,
+	    int *n);
+
+/* OpenID provider: clients. */
+/*
+ * Adds a client. Empty scopes/grant_types/id_token_alg and zero TTLs get
+ * the IDG_OIDC_DEFAULT_* values, written back into *c; fills c->id and
+ * c->created_at. IDG_EXISTS for a client_id taken in the tenant;
+ * IDG_INVALID for an empty client_id or name, a confidential client
+ * without a 64-hex-digit secret_hash or a public one with a hash, an alg
+ * other than RS256/ES256, a negative TTL or an unterminated field;
+ * IDG_NOTFOUND for an unknown tenant. URIs are checked by the caller.
+ */
+int	idg_store_oidc_client_add(struct idg_store *s, struct idg_oidc_client *c);
+int	idg_store_oidc_client_get(struct idg_store *s, int64_t tenant_id,
+	    const char *client_id, struct idg_oidc_client *out);
+/* Ordered by client_id. */
+int	idg_store_oidc_client_list(struct idg_store *s, int64_t tenant_id,
+	    idg_oidc_client_each_fn *fn, void *arg);
+/* Deletes the client and its assignments. IDG_NOTFOUND if there is none. */
+int	idg_store_oidc_client_delete(struct idg_store *s, int64_t tenant_id,
+	    const char *client_id);
+/*
+ * Replaces the secret hash of a confidential client. IDG_NOTFOUND for an
+ * unknown client; IDG_DECLINED for a public client; IDG_INVALID for a hash
+ * that is not 64 hex digits.
+ */
+int	idg_store_oidc_client_set_secret(struct idg_store *s, int64_t tenant_id,
+	    const char *client_id, const char *secret_hash);
+/*
+ * Lets a user (kind "user", who = e-mail, not deleted) or every member of a
+ * group (kind "group", who = group name) use the client. IDG_NOTFOUND when
+ * the client, user or group does not exist; IDG_EXISTS if already assigned;
+ * IDG_INVALID for another kind.
+ */
+int	idg_store_oidc_client_assign(struct idg_store *s, int64_t tenant_id,
+	    const char *client_id, const char *kind, const char *who);
+/* The assignments of one client, users first, then groups, by name. */
+int	idg_store_oidc_client_assignments(struct idg_store *s, int64_t tenant_id,
+	    const char *client_id, idg_client_assignment_each_fn *fn, void *arg);
+/*
+ * Every (client_id, user_id) pair allowed in the tenant: direct user
+ * assignments plus group assignments expanded to the group's members, each
+ * pair once, ordered by client_id then user_id; deleted users are left
+ * out. For the gateway's in-memory snapshot.
+ */
+int	idg_store_oidc_client_users(struct idg_store *s, int64_t tenant_id,
+	    idg_client_user_each_fn *fn, void *arg);
 
 #endif

@@ -79,6 +79,30 @@ struct idg_store_ops {
 	int	(*audit_append)(struct idg_store *s, const struct idg_audit_event *e);
 	int	(*audit_list)(struct idg_store *s, int64_t tenant_id, int limit,
 		    idg_audit_each_fn *fn, void *arg);
+
+	/* OpenID provider; arguments already checked and defaulted by store.c. */
+	int	(*key_add)(struct idg_store *s, struct idg_signing_key *k);
+	int	(*key_list)(struct idg_store *s, int64_t tenant_id, const char *use,
+		    idg_key_each_fn *fn, void *arg);
+	int	(*key_promote)(struct idg_store *s, int64_t tenant_id, const char *use,
+		    const char *alg);
+	int	(*key_purge_retired)(struct idg_store *s, int64_t tenant_id, int64_t before,
+		    int *n);
+	int	(*oidc_client_add)(struct idg_store *s, struct idg_oidc_client *c);
+	int	(*oidc_client_get)(struct idg_store *s, int64_t tenant_id,
+		    const char *client_id, struct idg_oidc_client *out);
+	int	(*oidc_client_list)(struct idg_store *s, int64_t tenant_id,
+		    idg_oidc_client_each_fn *fn, void *arg);
+	int	(*oidc_client_delete)(struct idg_store *s, int64_t tenant_id,
+		    const char *client_id);
+	int	(*oidc_client_set_secret)(struct idg_store *s, int64_t tenant_id,
+		    const char *client_id, const char *secret_hash);
+	int	(*oidc_client_assign)(struct idg_store *s, int64_t tenant_id,
+		    const char *client_id, const char *kind, const char *who);
+	int	(*oidc_client_assignments)(struct idg_store *s, int64_t tenant_id,
+		    const char *client_id, idg_client_assignment_each_fn *fn, void *arg);
+	int	(*oidc_client_users)(struct idg_store *s, int64_t tenant_id,
+		    idg_client_user_each_fn *fn, void *arg);
 };
 
 /* The common head of every backend instance. */

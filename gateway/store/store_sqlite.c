@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "store_impl.h"
+#include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
 #include "../util/str.h"
@@ -32,6 +33,9 @@ enum sid {
 	S_U_SUSPEND_KIND, S_U_LIVE_ID,
 	S_G_INS, S_G_BYNAME, S_G_LIST, S_G_OFUSER, S_GM_INS,
 	S_A_INS, S_A_LIST_ALL, S_A_LIST_T,
+	S_K_INS, S_K_LIST_ALL, S_K_LIST_USE, S_K_NEXT, S_K_RETIRE, S_K_ACTIVATE, S_K_PURGE,
+	S_C_INS, S_C_GET, S_C_LIST, S_C_ROWID, S_C_DEL, S_C_SECRET,
+	S_CA_INS_U, S_CA_INS_G, S_CA_LIST, S_CA_USERS,
 	S_COUNT
 };
 
@@ -48,6 +52,14 @@ enum sid {
 	" WHERE m.group_id = g.id) FROM groups g"
 #define AUDIT_SELECT \
 	"SELECT at, tenant_id, actor, action, target, result, ip, detail FROM audit_log"
+#define KEY_SELECT \
+	"SELECT id, tenant_id, use, alg, kid, sealed, public_jwk, status, created_at," \
+	" activated_at, retired_at FROM signing_keys"
+#define CLIENT_SELECT \
+	"SELECT id, tenant_id, client_id, name, confidential, secret_hash, redirect_uris," \
+	" post_logout_uris, scopes, grant_types, id_token_alg, pairwise, initiate_login_uri," \
+	" access_token_ttl_s, id_token_ttl_s, refresh_token_ttl_s, resource_server," \
+	" created_at FROM oidc_clients"
 
 static const char *const sql_text[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -102,6 +114,46 @@ static const char *const sql_text[S_COUNT] = {
 	[S_A_LIST_ALL] = AUDIT_SELECT " ORDER BY at DESC, id DESC LIMIT ?1",
 	[S_A_LIST_T] = AUDIT_SELECT " WHERE tenant_id = ?2 ORDER BY at DESC, id DESC"
 	    " LIMIT ?1",
+	[S_K_INS] = "INSERT INTO signing_keys (tenant_id, use, alg, kid, sealed, public_jwk,"
+	    " status, created_at, activated_at, retired_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
+	[S_K_LIST_ALL] = KEY_SELECT " WHERE tenant_id = ?1 ORDER BY id",
+	[S_K_LIST_USE] = KEY_SELECT " WHERE tenant_id = ?1 AND use = ?2 ORDER BY id",
+	[S_K_NEXT] = "SELECT id FROM signing_keys WHERE tenant_id = ?1 AND use = ?2"
+	    " AND alg = ?3 AND status = 0 ORDER BY id LIMIT 1",
+	[S_K_RETIRE] = "UPDATE signing_keys SET status = 2, retired_at = ?1"
+	    " WHERE tenant_id = ?2 AND use = ?3 AND alg = ?4 AND status = 1",
+	[S_K_ACTIVATE] = "UPDATE signing_keys SET status = 1, activated_at = ?1 WHERE id = ?2",
+	[S_K_PURGE] = "DELETE FROM signing_keys WHERE tenant_id = ?1 AND status = 2"
+	    " AND retired_at < ?2",
+	[S_C_INS] = "INSERT INTO oidc_clients (tenant_id, client_id, name, confidential,"
+	    " secret_hash, redirect_uris, post_logout_uris, scopes, grant_types, id_token_alg,"
+	    " pairwise, initiate_login_uri, access_token_ttl_s, id_token_ttl_s,"
+	    " refresh_token_ttl_s, resource_server, created_at) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	[S_C_GET] = CLIENT_SELECT " WHERE tenant_id = ?1 AND client_id = ?2",
+	[S_C_LIST] = CLIENT_SELECT " WHERE tenant_id = ?1 ORDER BY client_id",
+	[S_C_ROWID] = "SELECT id FROM oidc_clients WHERE tenant_id = ?1 AND client_id = ?2",
+	[S_C_DEL] = "DELETE FROM oidc_clients WHERE tenant_id = ?1 AND client_id = ?2",
+	[S_C_SECRET] = "UPDATE oidc_clients SET secret_hash = ?1 WHERE id = ?2",
+	[S_CA_INS_U] = "INSERT INTO oidc_client_assignments (client_row_id, user_id)"
+	    " VALUES (?1, ?2)",
+	[S_CA_INS_G] = "INSERT INTO oidc_client_assignments (client_row_id, group_id)"
+	    " VALUES (?1, ?2)",
+	[S_CA_LIST] = "SELECT 'user', u.email FROM oidc_client_assignments a"
+	    " JOIN users u ON u.id = a.user_id WHERE a.client_row_id = ?1"
+	    " UNION ALL SELECT 'group', g.name FROM oidc_client_assignments a"
+	    " JOIN groups g ON g.id = a.group_id WHERE a.client_row_id = ?1"
+	    " ORDER BY 1 DESC, 2",
+	/* UNION (not UNION ALL): a user both assigned and in an assigned group appears once. */
+	[S_CA_USERS] = "SELECT c.client_id, x.uid FROM oidc_clients c JOIN ("
+	    "SELECT a.client_row_id AS cr, a.user_id AS uid FROM oidc_client_assignments a"
+	    " WHERE a.user_id IS NOT NULL"
+	    " UNION SELECT a.client_row_id, gm.user_id FROM oidc_client_assignments a"
+	    " JOIN group_members gm ON gm.group_id = a.group_id) x ON x.cr = c.id"
+	    " JOIN users u ON u.id = x.uid"
+	    " WHERE c.tenant_id = ?1 AND u.tenant_id = ?1 AND u.status != 2"
+	    " ORDER BY c.client_id, x.uid",
 };
 
 struct sq {
@@ -1273,6 +1325,411 @@ sq_audit_list(struct idg_store *s, int64_t tenant_id, int limit, idg_audit_each_
 	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
 }
 
+/* OpenID provider: signing keys. */
+
+static void
+read_key(sqlite3_stmt *st, struct idg_signing_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->id = sqlite3_column_int64(st, 0);
+	k->tenant_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, k->use, sizeof(k->use));
+	col_text(st, 3, k->alg, sizeof(k->alg));
+	col_text(st, 4, k->kid, sizeof(k->kid));
+	col_text(st, 5, k->sealed, sizeof(k->sealed));
+	col_text(st, 6, k->public_jwk, sizeof(k->public_jwk));
+	k->status = sqlite3_column_int(st, 7);
+	k->created_at = sqlite3_column_int64(st, 8);
+	k->activated_at = sqlite3_column_int64(st, 9);
+	k->retired_at = sqlite3_column_int64(st, 10);
+}
+
+static int
+sq_key_add(struct idg_store *s, struct idg_signing_key *k)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	int64_t activated = k->activated_at;
+	int status;
+
+	if (k->status == IDG_KEY_CURRENT && activated == 0)
+		activated = now;
+	if (k->status != IDG_KEY_CURRENT)
+		activated = 0;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, k->tenant_id, &n)) != IDG_OK)	/* tenant exists? */
+		goto out;
+	if ((st = get(q, S_K_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, k->tenant_id);
+	sqlite3_bind_text(st, 2, k->use, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, k->alg, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, k->kid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, k->sealed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, k->public_jwk, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, k->status);
+	sqlite3_bind_int64(st, 8, now);
+	sqlite3_bind_int64(st, 9, activated);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	k->id = sqlite3_last_insert_rowid(q->db);
+	k->created_at = now;
+	k->activated_at = activated;
+	k->retired_at = 0;
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_key_list(struct idg_store *s, int64_t tenant_id, const char *use, idg_key_each_fn *fn,
+    void *arg)
+{
+	struct idg_signing_key *k;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, use != NULL ? S_K_LIST_USE : S_K_LIST_ALL);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	/* About 6 KiB: kept off the stack of a pool thread. */
+	if ((k = malloc(sizeof(*k))) == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	if (use != NULL)
+		sqlite3_bind_text(st, 2, use, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_key(st, k);
+		if (fn(arg, k) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	/* The sealed private key was in this buffer. */
+	idg_wipe(k, sizeof(*k));
+	free(k);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_key_promote(struct idg_store *s, int64_t tenant_id, const char *use, const char *alg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL), next_id = 0;
+	int rc, status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_K_NEXT)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, use, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, alg, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		next_id = sqlite3_column_int64(st, 0);
+	done(st);
+	if (rc != SQLITE_ROW) {
+		status = rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+		goto out;
+	}
+	/* Retire first: the schema allows one current key per tenant, use and alg. */
+	if ((st = get(q, S_K_RETIRE)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, tenant_id);
+	sqlite3_bind_text(st, 3, use, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, alg, -1, SQLITE_STATIC);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	if ((st = get(q, S_K_ACTIVATE)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, next_id);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_key_purge_retired(struct idg_store *s, int64_t tenant_id, int64_t before, int *n)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_K_PURGE);
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, before);
+	if ((status = run(q, st, __func__)) == IDG_OK)
+		*n = sqlite3_changes(q->db);
+	return status;
+}
+
+/* OpenID provider: clients. */
+
+static void
+read_client(sqlite3_stmt *st, struct idg_oidc_client *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	c->tenant_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, c->client_id, sizeof(c->client_id));
+	col_text(st, 3, c->name, sizeof(c->name));
+	c->confidential = sqlite3_column_int(st, 4) != 0;
+	col_text(st, 5, c->secret_hash, sizeof(c->secret_hash));
+	col_text(st, 6, c->redirect_uris, sizeof(c->redirect_uris));
+	col_text(st, 7, c->post_logout_uris, sizeof(c->post_logout_uris));
+	col_text(st, 8, c->scopes, sizeof(c->scopes));
+	col_text(st, 9, c->grant_types, sizeof(c->grant_types));
+	col_text(st, 10, c->id_token_alg, sizeof(c->id_token_alg));
+	c->pairwise = sqlite3_column_int(st, 11) != 0;
+	col_text(st, 12, c->initiate_login_uri, sizeof(c->initiate_login_uri));
+	c->access_token_ttl_s = sqlite3_column_int(st, 13);
+	c->id_token_ttl_s = sqlite3_column_int(st, 14);
+	c->refresh_token_ttl_s = sqlite3_column_int(st, 15);
+	c->resource_server = sqlite3_column_int(st, 16) != 0;
+	c->created_at = sqlite3_column_int64(st, 17);
+}
+
+static int
+sq_oidc_client_add(struct idg_store *s, struct idg_oidc_client *c)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, c->tenant_id, &n)) != IDG_OK)	/* tenant exists? */
+		goto out;
+	if ((st = get(q, S_C_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, c->tenant_id);
+	sqlite3_bind_text(st, 2, c->client_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, c->confidential ? 1 : 0);
+	sqlite3_bind_text(st, 5, c->secret_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->redirect_uris, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, c->post_logout_uris, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, c->scopes, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, c->grant_types, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, c->id_token_alg, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, c->pairwise ? 1 : 0);
+	sqlite3_bind_text(st, 12, c->initiate_login_uri, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 13, c->access_token_ttl_s);
+	sqlite3_bind_int(st, 14, c->id_token_ttl_s);
+	sqlite3_bind_int(st, 15, c->refresh_token_ttl_s);
+	sqlite3_bind_int(st, 16, c->resource_server ? 1 : 0);
+	sqlite3_bind_int64(st, 17, now);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	c->id = sqlite3_last_insert_rowid(q->db);
+	c->created_at = now;
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+client_get(struct sq *q, int64_t tenant_id, const char *client_id,
+    struct idg_oidc_client *out, const char *func)
+{
+	sqlite3_stmt *st = get(q, S_C_GET);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out != NULL)
+		read_client(st, out);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, func, rc);
+}
+
+static int
+sq_oidc_client_get(struct idg_store *s, int64_t tenant_id, const char *client_id,
+    struct idg_oidc_client *out)
+{
+	return client_get(SQ(s), tenant_id, client_id, out, __func__);
+}
+
+static int
+sq_oidc_client_list(struct idg_store *s, int64_t tenant_id, idg_oidc_client_each_fn *fn,
+    void *arg)
+{
+	struct idg_oidc_client *c;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_C_LIST);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	/* About 5 KiB: kept off the stack of a pool thread. */
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_client(st, c);
+		if (fn(arg, c) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	free(c);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_oidc_client_delete(struct idg_store *s, int64_t tenant_id, const char *client_id)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_C_DEL);
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
+	/* Assignments go with the client (ON DELETE CASCADE). */
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		return status;
+	return sqlite3_changes(q->db) > 0 ? IDG_OK : IDG_NOTFOUND;
+}
+
+static int
+sq_oidc_client_set_secret(struct idg_store *s, int64_t tenant_id, const char *client_id,
+    const char *secret_hash)
+{
+	struct idg_oidc_client *c;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return IDG_ERR;
+	if ((status = tx_begin(q, __func__)) != IDG_OK) {
+		free(c);
+		return status;
+	}
+	if ((status = client_get(q, tenant_id, client_id, c, __func__)) != IDG_OK)
+		goto out;
+	if (!c->confidential) {
+		status = IDG_DECLINED;
+		goto out;
+	}
+	if ((st = get(q, S_C_SECRET)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, secret_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->id);
+	status = run(q, st, __func__);
+out:
+	free(c);
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_oidc_client_assign(struct idg_store *s, int64_t tenant_id, const char *client_id,
+    const char *kind, const char *who)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	bool user = strcmp(kind, "user") == 0;
+	char em[255];
+	int64_t crow, id;
+	int status;
+
+	if (user && norm_email(who, em) != IDG_OK)
+		return IDG_NOTFOUND;	/* no stored address is malformed */
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = lookup_id(q, S_C_ROWID, tenant_id, client_id, &crow)) != IDG_OK)
+		goto out;
+	if (user)
+		status = lookup_id(q, S_U_LIVE_ID, tenant_id, em, &id);
+	else
+		status = lookup_id(q, S_G_BYNAME, tenant_id, who, &id);
+	if (status != IDG_OK)
+		goto out;
+	if ((st = get(q, user ? S_CA_INS_U : S_CA_INS_G)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, crow);
+	sqlite3_bind_int64(st, 2, id);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_oidc_client_assignments(struct idg_store *s, int64_t tenant_id, const char *client_id,
+    idg_client_assignment_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t crow;
+	int rc, status;
+
+	if ((status = lookup_id(q, S_C_ROWID, tenant_id, client_id, &crow)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_CA_LIST)) == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, crow);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(arg, col_opt(st, 0), col_opt(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_oidc_client_users(struct idg_store *s, int64_t tenant_id, idg_client_user_each_fn *fn,
+    void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_CA_USERS);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(arg, col_opt(st, 0), sqlite3_column_int64(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
 const struct idg_store_ops idg_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1301,4 +1758,16 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.user_groups = sq_user_groups,
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
+	.key_add = sq_key_add,
+	.key_list = sq_key_list,
+	.key_promote = sq_key_promote,
+	.key_purge_retired = sq_key_purge_retired,
+	.oidc_client_add = sq_oidc_client_add,
+	.oidc_client_get = sq_oidc_client_get,
+	.oidc_client_list = sq_oidc_client_list,
+	.oidc_client_delete = sq_oidc_client_delete,
+	.oidc_client_set_secret = sq_oidc_client_set_secret,
+	.oidc_client_assign = sq_oidc_client_assign,
+	.oidc_client_assignments = sq_oidc_client_assignments,
+	.oidc_client_users = sq_oidc_client_users,
 };

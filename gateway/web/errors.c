@@ -13,6 +13,10 @@
 
 static const struct idg_error_def defs[] = {
 	{ "bad_request",			400 },
+	{ "oidc_unknown_client",		400 },
+	{ "oidc_redirect_uri_mismatch",		400 },
+	{ "oidc_invalid_id_token_hint",		400 },
+	{ "oidc_post_logout_redirect_uri_mismatch", 400 },
 	{ "csrf_invalid",			403 },
 	{ "current_password_incorrect",		400 },
 	{ "invalid_credentials",		401 },

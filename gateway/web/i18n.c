@@ -211,6 +211,33 @@ static const struct text texts[] = {
 	  "if it keeps happening, tell your administrator the error code.",
 	  "システムで予期しないエラーが発生しました。時間をおいて、もう一度お試しください。"
 	  "繰り返し発生する場合は、エラーコードを管理者にお伝えください。" },
+	{ "error.oidc_unknown_client.title",
+	  "Unknown application", "不明なアプリケーション" },
+	{ "error.oidc_unknown_client",
+	  "The application that sent you here is not registered for your company. "
+	  "Tell the application's administrator the error code.",
+	  "このページに移動させたアプリケーションは、所属する会社に登録されていません。"
+	  "エラーコードをアプリケーションの管理者にお伝えください。" },
+	{ "error.oidc_redirect_uri_mismatch.title",
+	  "Sign-in request refused", "ログイン要求を拒否しました" },
+	{ "error.oidc_redirect_uri_mismatch",
+	  "The application asked to send you back to an address that is not registered for it, "
+	  "so you were not sent anywhere. Tell the application's administrator the error code.",
+	  "アプリケーションが登録されていない戻り先を指定したため、移動を中止しました。"
+	  "エラーコードをアプリケーションの管理者にお伝えください。" },
+	{ "error.oidc_invalid_id_token_hint.title",
+	  "Sign-out request refused", "ログアウト要求を拒否しました" },
+	{ "error.oidc_invalid_id_token_hint",
+	  "The application's sign-out request could not be verified. Sign out from the portal "
+	  "instead.",
+	  "アプリケーションからのログアウト要求を検証できませんでした。ポータルからログアウトしてください。" },
+	{ "error.oidc_post_logout_redirect_uri_mismatch.title",
+	  "Sign-out request refused", "ログアウト要求を拒否しました" },
+	{ "error.oidc_post_logout_redirect_uri_mismatch",
+	  "The application asked to send you to an address that is not registered for it after "
+	  "sign-out. Tell the application's administrator the error code.",
+	  "アプリケーションがログアウト後の移動先として登録されていないアドレスを指定しました。"
+	  "エラーコードをアプリケーションの管理者にお伝えください。" },
 	{ "error.session_store_unavailable.title",
 	  "Sign-in is temporarily unavailable", "一時的にログインできません" },
 	{ "error.session_store_unavailable",

@@ -229,6 +229,11 @@ idg_page_login(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	tenant_url(&o, company_id, "login");
 	put(&o, "\">\n");
 	csrf_field(&o, csrf);
+	if (ctx->return_to != NULL) {
+		put(&o, "<input type=\"hidden\" name=\"return\" value=\"");
+		esc(&o, ctx->return_to);
+		put(&o, "\">\n");
+	}
 	put(&o, "<div class=\"field\">\n<label for=\"email\">");
 	txt(&o, "login.email");
 	put(&o, "</label>\n<input id=\"email\" name=\"email\" type=\"email\" "

@@ -22,6 +22,7 @@ struct idg_buf;
 struct idg_page_ctx {
 	enum idg_lang	 lang;
 	const char	*path;		/* current path, for the language switch */
+	const char	*return_to;	/* login only: local path to resume after sign-in */
 };
 
 /* Sign-in form posting to /t/{company_id}/login. error_key: i18n key or NULL. */

@@ -316,6 +316,9 @@ test('X-Forwarded-For is believed only from a trusted proxy', async () => {
   await sleep(800);
   try {
     assert.equal(await logged('b'), '198.51.100.9');
+    // /metrics is only for the allowed scraper addresses (loopback by default)
+    const m = await g.client().get('/metrics', { headers: { 'X-Forwarded-For': '198.51.100.9' } });
+    assert.equal(m.status, 404);
   } finally {
     writeFileSync(conf, good);
     g.proc.kill('SIGHUP');

@@ -223,3 +223,79 @@ export class Client {
     return this.post(`/t/${cid}/login`, { email, password, csrf });
   }
 }
+
+// ---- helpers for the OpenID Provider tests (oidc.test.mjs) ----
+
+export { waitFor };
+
+// Undoes the HTML escaping of an attribute value (idg_html_escape).
+export function htmlUnescape(s) {
+  return s.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (_, e) => {
+    const named = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[e.toLowerCase()];
+    if (named) return named;
+    return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ?
+      parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+  });
+}
+
+// The value of the <input name="..."> in a page, unescaped; null when absent.
+export function inputValue(html, name) {
+  for (const tag of html.match(/<input\b[^>]*>/g) ?? []) {
+    if (!new RegExp(`\\bname="${name}"`).test(tag)) continue;
+    const m = tag.match(/\bvalue="([^"]*)"/);
+    return m ? htmlUnescape(m[1]) : '';
+  }
+  return null;
+}
+
+// One command to the test's redis-server (RESP); resolves with the reply:
+// a string, a number, null, or an array of those. Errors reject.
+export function redisCommand(port, ...args) {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(port, '127.0.0.1');
+    let buf = Buffer.alloc(0);
+    const parse = (b, i) => {
+      const nl = b.indexOf('\r\n', i);
+      if (nl < 0) return null;
+      const t = String.fromCharCode(b[i]);
+      const line = b.toString('utf8', i + 1, nl);
+      if (t === '+') return [line, nl + 2];
+      if (t === '-') return [new Error(line), nl + 2];
+      if (t === ':') return [Number(line), nl + 2];
+      if (t === '$') {
+        const n = Number(line);
+        if (n < 0) return [null, nl + 2];
+        if (b.length < nl + 2 + n + 2) return null;
+        return [b.toString('utf8', nl + 2, nl + 2 + n), nl + 2 + n + 2];
+      }
+      if (t === '*') {
+        const n = Number(line);
+        if (n < 0) return [null, nl + 2];
+        const out = [];
+        let j = nl + 2;
+        for (let k = 0; k < n; k++) {
+          const r = parse(b, j);
+          if (!r) return null;
+          out.push(r[0]);
+          j = r[1];
+        }
+        return [out, j];
+      }
+      return [new Error('bad RESP reply'), b.length];
+    };
+    c.on('error', reject);
+    c.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const r = parse(buf, 0);
+      if (!r) return;
+      c.destroy();
+      if (r[0] instanceof Error) reject(r[0]);
+      else resolve(r[0]);
+    });
+    c.on('connect', () => {
+      let cmd = `*${args.length}\r\n`;
+      for (const a of args) cmd += `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`;
+      c.write(cmd);
+    });
+  });
+}

@@ -23,8 +23,8 @@
 #define XSS "<script>alert(\"x\")</script>"
 #define XSS_ESC "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
 
-static const struct idg_page_ctx en = { IDG_LANG_EN, "/t/acme/login" };
-static const struct idg_page_ctx ja = { IDG_LANG_JA, "/t/acme/login" };
+static const struct idg_page_ctx en = { IDG_LANG_EN, "/t/acme/login", NULL };
+static const struct idg_page_ctx ja = { IDG_LANG_JA, "/t/acme/login", NULL };
 
 static void
 has(const struct idg_buf *b, const char *needle)
@@ -224,7 +224,7 @@ test_language_switch_path(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct idg_page_ctx ctx = { IDG_LANG_EN, cases[i].path };
+		struct idg_page_ctx ctx = { IDG_LANG_EN, cases[i].path, NULL };
 
 		idg_buf_init(&b, PAGE_MAX);
 		assert_int_equal(idg_page_company(&b, &ctx, NULL, NULL), IDG_OK);
@@ -270,7 +270,7 @@ test_portal(void **state)
 		{ "Bad", "javascript:alert(1)", "oidc" },
 		{ "Odd", "//evil.example/x", "other" },
 	};
-	struct idg_page_ctx ctx = { IDG_LANG_EN, "/t/acme/portal" };
+	struct idg_page_ctx ctx = { IDG_LANG_EN, "/t/acme/portal", NULL };
 	struct idg_buf b;
 
 	idg_buf_init(&b, PAGE_MAX);
@@ -325,7 +325,7 @@ test_portal_empty(void **state)
 static void
 test_password(void **state)
 {
-	struct idg_page_ctx ctx = { IDG_LANG_EN, "/t/acme/password" };
+	struct idg_page_ctx ctx = { IDG_LANG_EN, "/t/acme/password", NULL };
 	struct idg_buf b;
 
 	idg_buf_init(&b, PAGE_MAX);
