@@ -55,10 +55,14 @@ check(struct idg_req *r, int status)
 		next(r, IDG_NOTFOUND);
 		return;
 	}
-	/* A session is bound to one tenant; the cookie name alone is not proof. */
+	/*
+	 * A session is bound to one tenant; the cookie name alone is not proof.
+	 * Times are whole seconds: a session made in the second of a cut
+	 * (suspension, password change) counts as older than the cut.
+	 */
 	if (strcmp(r->session.company_id, r->company_id) != 0 ||
 	    r->session.tenant_id != r->tenant->id || u == NULL ||
-	    u->status != IDG_USER_ACTIVE || r->session.created_at < u->sessions_not_before) {
+	    u->status != IDG_USER_ACTIVE || r->session.created_at <= u->sessions_not_before) {
 		if (idg_session_destroy(r->w->sessions, r->session.id, forget, NULL) ==
 		    IDG_PENDING)
 			log_debug("void session removed");

@@ -198,12 +198,15 @@ signin_work(void *ctx, void *arg)
 		} else {
 			st = idg_store_user_record_signin(s, j->tenant_id, u.id, match, now,
 			    cfg->signin_max_failures, cfg->signin_lockout_s, &locked_until);
-			if (st != IDG_OK) {
+			if (st == IDG_DECLINED) {
+				/* Locked by an attempt that raced this one. */
+				reason = "account_locked";
+				j->locked = true;
+			} else if (st != IDG_OK) {
 				idg_worker_store_failed(ctx);
 				j->status = IDG_UNAVAILABLE;
 				goto out;
-			}
-			if (match) {
+			} else if (match) {
 				j->status = IDG_OK;
 				j->user_id = u.id;
 				j->must_change = u.must_change_password;
@@ -511,6 +514,7 @@ idg_h_password_form(struct idg_req *r)
 
 struct pwchange {
 	struct idg_req	*r;
+	char		 old_sid[IDG_SESSION_ID_LEN + 8];
 	char		 current[1024];
 	char		 next[1024];
 	int		 status;	/* IDG_OK, IDG_DECLINED (wrong current), IDG_UNAVAILABLE */
@@ -559,15 +563,19 @@ out:
 }
 
 static void
-pwchange_updated(void *arg, int status, const struct idg_session *s)
+pwchange_created(void *arg, int status, const struct idg_session *ns)
 {
 	struct idg_req *r = arg;
-	char loc[64];
+	struct pwchange *j = r->hctx;
+	char name[64], loc[64];
 
-	if (status != IDG_OK) {
+	if (status != IDG_OK || ns == NULL) {
 		idg_reply_error(r, "session_store_unavailable");
 		return;
 	}
+	idg_session_cookie_name(r->company_id, name, sizeof(name));
+	idg_req_set_cookie(r, name, ns->id, -1);
+	idg_session_destroy(r->w->sessions, j->old_sid, forget, NULL);
 	snprintf(loc, sizeof(loc), "/t/%s/portal", r->company_id);
 	idg_reply_redirect(r, loc);
 }
@@ -588,10 +596,42 @@ pwchange_done(void *arg)
 		render_password(r, 400, "error.current_password_incorrect");
 		return;
 	}
+	/*
+	 * The store ended every session of the user (other browsers included);
+	 * this browser gets a new one, with a new id, just authenticated.
+	 */
+	idg_strlcpy(j->old_sid, r->session.id, sizeof(j->old_sid));
 	r->session.flags &= ~IDG_SESSION_MUST_CHANGE_PASSWORD;
-	st = idg_session_update(r->w->sessions, &r->session, pwchange_updated, r);
+	r->session.id[0] = '\0';
+	r->session.csrf[0] = '\0';
+	/* Past the cut the store just made (see idg_auth_session: whole seconds). */
+	r->session.created_at = (int64_t)time(NULL) + 1;
+	r->session.auth_time = (int64_t)time(NULL);
+	st = idg_session_create(r->w->sessions, &r->session, pwchange_created, r);
 	if (st != IDG_PENDING)
-		pwchange_updated(r, st, NULL);
+		pwchange_created(r, st, st == IDG_OK ? &r->session : NULL);
+}
+
+static void
+pwchange_counted(void *arg, int status, long count)
+{
+	struct pwchange *j = arg;
+	struct idg_req *r = j->r;
+
+	if (status != IDG_OK || count > r->w->cfg->signin_rate_account_per_min) {
+		idg_wipe(j, sizeof(*j));
+		r->hctx = j;
+		if (status != IDG_OK)
+			idg_reply_error(r, "session_store_unavailable");
+		else
+			render_password(r, 429, "error.rate_limited");
+		return;
+	}
+	if (idg_workpool_submit(r->w->pool, pwchange_work, pwchange_done, j) != IDG_PENDING) {
+		idg_wipe(j, sizeof(*j));
+		r->hctx = j;
+		idg_reply_error(r, "service_unavailable");
+	}
 }
 
 static void
@@ -600,6 +640,7 @@ password_submit_next(struct idg_req *r, int st)
 	struct idg_params f;
 	const char *cur, *nw, *conf, *code = NULL;
 	struct pwchange *j;
+	char key[96];
 
 	if (!idg_auth_require(r, st))
 		return;
@@ -643,11 +684,12 @@ password_submit_next(struct idg_req *r, int st)
 	idg_wipe((char *)nw, strlen(nw));
 	idg_wipe((char *)conf, strlen(conf));
 	idg_params_free(&f);
-	if (idg_workpool_submit(r->w->pool, pwchange_work, pwchange_done, j) != IDG_PENDING) {
-		idg_wipe(j, sizeof(*j));
-		r->hctx = j;
-		idg_reply_error(r, "service_unavailable");
-	}
+	/* Guessing the current password from a stolen session is rate-limited too. */
+	snprintf(key, sizeof(key), "rl:pw:%lld:%lld", (long long)r->session.tenant_id,
+	    (long long)r->session.user_id);
+	st = idg_ratelimit_hit(r->w->redis, key, 60, pwchange_counted, j);
+	if (st != IDG_PENDING)
+		pwchange_counted(j, st == IDG_OK ? IDG_ERR : st, 0);
 }
 
 void

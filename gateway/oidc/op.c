@@ -382,12 +382,14 @@ to_login(struct idg_req *r, struct authz *a)
 	idg_buf_printf(&loc, "/t/%s/login?", r->company_id);
 	append_param(&loc, "return", ret.data, &first);
 	append_param(&loc, "login_hint", a->q.login_hint, &first);
-	idg_buf_free(&ret);
 	if (loc.data == NULL || ret.len >= 2048) {
+		/* The sign-in page could not carry it back: answer the RP now. */
+		idg_buf_free(&ret);
 		idg_buf_free(&loc);
 		authz_respond(r, a, "invalid_request", "the authorization request is too long");
 		return;
 	}
+	idg_buf_free(&ret);
 	authz_free(a);
 	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", loc.data);
 	idg_buf_free(&loc);
@@ -645,6 +647,7 @@ struct grant {
 	unsigned		 amr;
 	char			 sid[32], nonce[512], scope[256], family[32];
 	char			 refresh[IDG_B64URL_LEN(32)];
+	bool			 with_refresh;
 	json_t			*rt;	/* refresh-token record being rotated */
 };
 
@@ -822,7 +825,7 @@ marked_used(void *arg, int status, struct redisReply *reply)
 		grant_error(r, 503, "temporarily_unavailable", "the session store is unavailable");
 		return;
 	}
-	if (g->family[0] != '\0')
+	if (g->with_refresh)
 		new_refresh(r, g);
 	else
 		issue(r, g, false);
@@ -859,10 +862,7 @@ used_checked(void *arg, int status, struct redisReply *reply)
 	if (reply->type == REDIS_REPLY_STRING) {
 		/* RFC 6749 4.1.2: a code used twice revokes what it produced. */
 		log_warn("authorization code replayed; revoking its token family");
-		if (reply->len > 1)
-			revoke_family(r, reply->str, family_revoked);
-		else
-			family_revoked(r, IDG_OK, NULL);
+		revoke_family(r, reply->str, family_revoked);
 		return;
 	}
 	grant_error(r, 400, "invalid_grant", "the code is invalid or has expired");
@@ -922,11 +922,17 @@ code_taken(void *arg, int status, struct redisReply *reply)
 	idg_strlcpy(g->scope, sc, sizeof(g->scope));
 	idg_strlcpy(g->nonce, n != NULL ? n : "", sizeof(g->nonce));
 	json_decref(o);
-	if (scope_has(g->scope, "offline_access") && idg_oidc_rp_has_grant(g->rp, "refresh_token"))
-		idg_random_b64url(g->family, sizeof(g->family), 16);
+	/*
+	 * Every code starts a token family (the access token carries it), so a
+	 * replayed code can revoke what the first exchange produced (RFC 6749
+	 * 4.1.2), refresh token or not.
+	 */
+	g->with_refresh = scope_has(g->scope, "offline_access") &&
+	    idg_oidc_rp_has_grant(g->rp, "refresh_token");
+	idg_random_b64url(g->family, sizeof(g->family), 16);
 	/* Remember the code's use (and its family) to catch a replay. */
 	st = idg_redis_command(r->w->redis, marked_used, r, "SET %s %s EX %d", g->used_key,
-	    g->family[0] != '\0' ? g->family : "-", USED_TTL_S);
+	    g->family, USED_TTL_S);
 	if (st != IDG_PENDING)
 		marked_used(r, st, NULL);
 }
@@ -1400,8 +1406,11 @@ h_tokop(struct idg_req *r, bool introspect)
 	o->introspect = introspect;
 	if ((o->rp = read_client_request(r, &o->form, &o->t)) == NULL)
 		return;
-	/* RFC 7662 2.1: only authenticated resource servers (or the client itself). */
-	if (!o->rp->c.confidential) {
+	/*
+	 * RFC 7662 2.1: introspection only for authenticated (confidential)
+	 * clients; RFC 7009 2.1: a public client may revoke its own tokens.
+	 */
+	if (introspect && !o->rp->c.confidential) {
 		tokop_free(o);
 		oauth_error(r, 401, "invalid_client", "public clients cannot use this endpoint");
 		return;
@@ -1448,6 +1457,7 @@ h_tokop(struct idg_req *r, bool introspect)
 
 struct logout {
 	char	location[2300];
+	char	hint_sid[32];	/* sid of the id_token_hint */
 };
 
 static void
@@ -1479,6 +1489,20 @@ logout_session(struct idg_req *r, int st)
 		idg_reply_redirect(r, l->location);
 		return;
 	}
+	{
+		char sid[32];
+
+		/*
+		 * RP-Initiated Logout 1.0 2: the hint must be for this session; a
+		 * token of another session (another user's, or an old one) ends
+		 * nothing here (logout CSRF).
+		 */
+		sid_of(r->session.id, sid, sizeof(sid));
+		if (!idg_ct_streq(sid, l->hint_sid)) {
+			idg_reply_redirect(r, l->location);
+			return;
+		}
+	}
 	idg_audit_async(r, r->tenant->id, "oidc", "oidc.end_session", "", "ok");
 	st = idg_session_destroy(r->w->sessions, r->session.id, logout_destroyed, r);
 	if (st != IDG_PENDING)
@@ -1489,7 +1513,7 @@ static void
 h_end_session(struct idg_req *r)
 {
 	const struct idg_params *p = &r->query;
-	const char *hint, *plr, *state, *aud;
+	const char *hint, *plr, *state, *aud, *hint_sid = NULL;
 	const struct idg_oidc_rp *rp = NULL;
 	struct idg_params form;
 	struct logout *l;
@@ -1518,6 +1542,7 @@ h_end_session(struct idg_req *r)
 		}
 		aud = json_string_value(json_object_get(claims, "aud"));
 		rp = idg_oidc_rp_find(op_of(r), aud);
+		hint_sid = json_string_value(json_object_get(claims, "sid"));
 	} else if (idg_params_get(p, "client_id") != NULL) {
 		rp = idg_oidc_rp_find(op_of(r), idg_params_get(p, "client_id"));
 	}
@@ -1529,6 +1554,8 @@ h_end_session(struct idg_req *r)
 	}
 	r->hctx = l;
 	snprintf(l->location, sizeof(l->location), "/t/%s/login", r->company_id);
+	if (hint_sid != NULL)
+		idg_strlcpy(l->hint_sid, hint_sid, sizeof(l->hint_sid));
 	if (plr != NULL) {
 		/* RP-Initiated Logout 1.0 3: exact match against the client's registered list. */
 		bool ok = false;
@@ -1543,9 +1570,11 @@ h_end_session(struct idg_req *r)
 		}
 		idg_buf_init(&b, sizeof(l->location) - 1);
 		idg_buf_adds(&b, plr);
-		first = strchr(plr, '?') == NULL;
-		idg_buf_adds(&b, first ? "?" : "");
-		append_param(&b, "state", state, &first);
+		if (state != NULL) {
+			first = strchr(plr, '?') == NULL;
+			idg_buf_adds(&b, first ? "?" : "");
+			append_param(&b, "state", state, &first);
+		}
 		if (b.data != NULL)
 			idg_strlcpy(l->location, b.data, sizeof(l->location));
 		idg_buf_free(&b);

@@ -20,7 +20,8 @@
  *  - contracted_ids >= IDG_CONTRACT_MIN, and never below current use;
  *  - every write bumps the store generation so running workers reload their
  *    directory snapshot, except sign-in bookkeeping (failed_attempts,
- *    last_sign_in_at), which the snapshot does not hold; a lockout does bump.
+ *    last_sign_in_at, locked_until) and password hashes, which the snapshot
+ *    does not hold (so guessing passwords cannot force rebuilds).
  *
  * Strings in the structs below are NUL-terminated and truncated to their
  * array size; e-mail addresses are stored and compared lower-cased.
@@ -74,7 +75,7 @@ struct idg_user {
 	int	failed_attempts;
 	int64_t	locked_until;		/* unix seconds; 0 = not locked */
 	int64_t	last_sign_in_at;
-	int64_t	sessions_not_before;	/* sessions created before this are void */
+	int64_t	sessions_not_before;	/* sessions created in or before this second are void */
 	int64_t	created_at;
 };
 
@@ -252,7 +253,11 @@ int	idg_store_user_list(struct idg_store *s, int64_t tenant_id,
  */
 int	idg_store_user_set_status(struct idg_store *s, int64_t tenant_id,
 	    int64_t user_id, enum idg_user_status st, struct idg_license_numbers *lic);
-/* Sets the hash; must_change marks it temporary. Clears lock and failures. */
+/*
+ * Sets the hash; must_change marks it temporary. Clears lock and failures,
+ * and ends every session of the user (sessions_not_before = now): after a
+ * change or an admin reset no older cookie works.
+ */
 int	idg_store_user_set_password(struct idg_store *s, int64_t tenant_id,
 	    int64_t user_id, const char *password_hash, bool must_change);
 int	idg_store_user_unlock(struct idg_store *s, int64_t tenant_id, int64_t user_id);
@@ -260,7 +265,9 @@ int	idg_store_user_unlock(struct idg_store *s, int64_t tenant_id, int64_t user_i
  * Records a sign-in attempt atomically. ok: failures reset, last_sign_in_at
  * = now. Not ok: failed_attempts++, and when it reaches max_failures the
  * account is locked until now + lockout_s (failures then reset).
- * *locked_until (may be NULL) gets the resulting lock time.
+ * *locked_until (may be NULL) gets the resulting lock time. IDG_DECLINED,
+ * with nothing recorded, when the account is locked at `now` (checked inside
+ * the transaction, so racing attempts cannot get past a fresh lock).
  */
 int	idg_store_user_record_signin(struct idg_store *s, int64_t tenant_id,
 	    int64_t user_id, bool ok, int64_t now, int max_failures, int lockout_s,

@@ -89,7 +89,8 @@ static const char *const sql_text[S_COUNT] = {
 	[S_U_STATUS] = "UPDATE users SET status = ?1, updated_at = ?2, sessions_not_before ="
 	    " CASE WHEN ?3 THEN ?2 ELSE sessions_not_before END WHERE id = ?4",
 	[S_U_PW] = "UPDATE users SET password_hash = ?1, must_change_password = ?2,"
-	    " failed_attempts = 0, locked_until = 0, updated_at = ?3 WHERE id = ?4",
+	    " failed_attempts = 0, locked_until = 0, updated_at = ?3,"
+	    " sessions_not_before = ?3 WHERE id = ?4",
 	[S_U_UNLOCK] = "UPDATE users SET failed_attempts = 0, locked_until = 0,"
 	    " updated_at = ?1 WHERE id = ?2",
 	[S_U_SIGNIN_READ] = "SELECT failed_attempts, locked_until FROM users"
@@ -1019,6 +1020,16 @@ sq_user_record_signin(struct idg_store *s, int64_t tenant_id, int64_t user_id, b
 	done(st);
 	if (rc != SQLITE_ROW) {
 		status = rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+		goto out;
+	}
+	/*
+	 * Checked again inside the transaction: attempts racing the one that
+	 * set the lock are refused, and none of them is recorded.
+	 */
+	if (lock > now) {
+		if (locked_until != NULL)
+			*locked_until = lock;
+		status = IDG_DECLINED;
 		goto out;
 	}
 	/* Only the columns that change are written (see the generation trigger). */

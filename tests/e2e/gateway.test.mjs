@@ -156,6 +156,8 @@ test('a temporary password must be changed at the next sign-in', async () => {
   const temp = add.stdout.match(/temporary password[^\n]*:\s*(\S+)\s*$/im)?.[1];
   assert.ok(temp, 'temporary password printed: ' + add.stdout);
   await sleep(400);
+  const other = g.client();   // a second browser with the same (temporary) password
+  assert.equal((await other.login('acme', 'tom@acme.example', temp)).status, 303);
   const c = g.client();
   const r = await c.login('acme', 'tom@acme.example', temp);
   assert.equal(r.status, 303);
@@ -173,6 +175,10 @@ test('a temporary password must be changed at the next sign-in', async () => {
     new_password: 'N3w-passw0rd!', new_password_confirm: 'N3w-passw0rd!' });
   assert.equal(ok.status, 303);
   assert.equal((await c.get('/t/acme/portal')).status, 200);
+  // the change ended every other session of the user
+  await sleep(400);
+  assert.equal((await other.get('/t/acme/session')).status, 401);
+  assert.equal((await c.get('/t/acme/session')).status, 200);
   const again = g.client();
   assert.equal((await again.login('acme', 'tom@acme.example', 'N3w-passw0rd!')).status, 303);
 });

@@ -194,9 +194,9 @@ test_migrate_and_usage(void **state)
 {
 	(void)state;
 	assert_int_equal(run("migrate", NULL), 0);
-	assert_string_equal(F->out, "schema at version 2 (applied 2)\n");
+	assert_string_equal(F->out, "schema at version 3 (applied 3)\n");
 	assert_int_equal(run("migrate", NULL), 0);
-	assert_string_equal(F->out, "schema at version 2 (applied 0)\n");
+	assert_string_equal(F->out, "schema at version 3 (applied 0)\n");
 	assert_int_equal(run("frobnicate", NULL), IDG_EXIT_USAGE);
 	assert_int_equal(run("user", NULL), IDG_EXIT_USAGE);
 	assert_int_equal(run("user", "fly", NULL), IDG_EXIT_USAGE);

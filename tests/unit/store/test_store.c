@@ -454,11 +454,18 @@ test_generation(void **state)
 	assert_int_equal(idg_store_user_record_signin(f->s, f->t.id, u.id, true, 101, 5, 60,
 	    NULL), IDG_OK);
 	assert_int_equal(gen(f), g1);
-	/* A lockout, a status change, a group and a membership do. */
+	/* Nor does a lockout (the snapshot holds no lock times: migration 0003). */
 	assert_int_equal(idg_store_user_record_signin(f->s, f->t.id, u.id, false, 100, 1, 60,
 	    NULL), IDG_OK);
+	assert_int_equal(gen(f), g1);
+	/* While locked, an attempt is refused inside the transaction and not recorded. */
+	assert_int_equal(idg_store_user_record_signin(f->s, f->t.id, u.id, true, 120, 1, 60,
+	    NULL), IDG_DECLINED);
+	/* A password change ends the user's sessions, so it does change the directory. */
+	assert_int_equal(idg_store_user_set_password(f->s, f->t.id, u.id, HASH, false), IDG_OK);
 	assert_true(gen(f) > g1);
 	g1 = gen(f);
+	/* A status change, a group and a membership do. */
 	assert_int_equal(idg_store_user_set_status(f->s, f->t.id, u.id, IDG_USER_SUSPENDED,
 	    &lic), IDG_OK);
 	assert_true(gen(f) > g1);
