@@ -145,7 +145,8 @@ idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char
 		lc.ucap = 0;
 		if ((st = idg_store_user_list(s, lc.t->id, add_user, &lc)) != IDG_OK)
 			goto fail;
-		qsort(lc.t->users, (size_t)lc.t->nusers, sizeof(*lc.t->users), user_cmp);
+		if (lc.t->nusers > 1)
+			qsort(lc.t->users, (size_t)lc.t->nusers, sizeof(*lc.t->users), user_cmp);
 		for (int k = 0; k < lc.t->nusers; k++) {
 			struct groups_ctx gc = { { NULL, 0, 0, 64 * 1024 }, 0 };
 
@@ -166,7 +167,8 @@ idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char
 		st = IDG_ERR;
 		goto fail;
 	}
-	qsort(lc.d->tenants, (size_t)lc.d->ntenants, sizeof(*lc.d->tenants), tenant_cmp);
+	if (lc.d->ntenants > 1)
+		qsort(lc.d->tenants, (size_t)lc.d->ntenants, sizeof(*lc.d->tenants), tenant_cmp);
 	*out = lc.d;
 	return IDG_OK;
 fail:
@@ -194,7 +196,7 @@ idg_directory_tenant(const struct idg_directory *d, const char *company_id)
 {
 	struct idg_dir_tenant key;
 
-	if (d == NULL || strlen(company_id) >= sizeof(key.company_id))
+	if (d == NULL || d->ntenants == 0 || strlen(company_id) >= sizeof(key.company_id))
 		return NULL;
 	idg_strlcpy(key.company_id, company_id, sizeof(key.company_id));
 	return bsearch(&key, d->tenants, (size_t)d->ntenants, sizeof(key), tenant_cmp);
@@ -205,7 +207,7 @@ idg_directory_user(const struct idg_dir_tenant *t, int64_t id)
 {
 	struct idg_dir_user key;
 
-	if (t == NULL)
+	if (t == NULL || t->nusers == 0)
 		return NULL;
 	key.id = id;
 	return bsearch(&key, t->users, (size_t)t->nusers, sizeof(key), user_cmp);

@@ -13,16 +13,53 @@
 #include <jansson.h>
 
 #include "../http/request.h"
+#include "../oidc/oidc.h"
+#include "../util/str.h"
 #include "../util/buf.h"
 #include "../util/status.h"
 #include "../web/pages.h"
 #include "auth.h"
 #include "handlers.h"
 
+#define MAX_APPS 64
+
+/*
+ * The apps the user may open: OpenID clients assigned to them that have an
+ * initiate-login URI, launched as OIDC Core 4 third-party-initiated login
+ * (the URI with iss=<issuer>). SAML apps join here with the SAML front end.
+ */
+static size_t
+portal_apps(struct idg_req *r, struct idg_portal_app *apps, struct idg_buf *urls, size_t max)
+{
+	const struct idg_oidc_tenant *op = r->tenant->oidc;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; op != NULL && i < op->nrps && n < max; i++) {
+		const struct idg_oidc_rp *rp = &op->rps[i];
+		const char *u = rp->c.initiate_login_uri;
+
+		if (u[0] == '\0' || !idg_oidc_rp_user_allowed(rp, r->session.user_id))
+			continue;
+		idg_buf_init(&urls[n], 2048);
+		idg_buf_adds(&urls[n], u);
+		idg_buf_adds(&urls[n], strchr(u, '?') != NULL ? "&iss=" : "?iss=");
+		idg_url_escape(&urls[n], op->issuer);
+		apps[n].name = rp->c.name;
+		apps[n].launch_url = urls[n].data != NULL ? urls[n].data : u;
+		apps[n].kind = "oidc";
+		n++;
+	}
+	return n;
+}
+
 static void
 portal_next(struct idg_req *r, int st)
 {
 	struct idg_page_ctx pc = { r->lang, r->path, NULL };
+	struct idg_portal_app apps[MAX_APPS];
+	struct idg_buf urls[MAX_APPS];
+	size_t napps, i;
 	const struct idg_dir_user *u;
 	char loc[64];
 	struct idg_buf b;
@@ -35,9 +72,13 @@ portal_next(struct idg_req *r, int st)
 		return;
 	}
 	u = idg_directory_user(r->tenant, r->session.user_id);
+	napps = portal_apps(r, apps, urls, MAX_APPS);
 	idg_buf_init(&b, 256 * 1024);
-	if (idg_page_portal(&b, &pc, r->company_id, r->tenant->name, u->display_name,
-	    u->email, NULL, 0, r->session.csrf) != IDG_OK) {
+	st = idg_page_portal(&b, &pc, r->company_id, r->tenant->name, u->display_name,
+	    u->email, apps, napps, r->session.csrf);
+	for (i = 0; i < napps; i++)
+		idg_buf_free(&urls[i]);
+	if (st != IDG_OK) {
 		idg_buf_free(&b);
 		idg_reply_error(r, "internal_error");
 		return;

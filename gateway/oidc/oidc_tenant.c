@@ -241,7 +241,8 @@ idg_oidc_tenant_load(struct idg_store *s, int64_t tenant_id, const char *company
 	}
 	if ((st = idg_store_oidc_client_list(s, tenant_id, add_client, &l)) != IDG_OK)
 		goto fail;
-	qsort(l.t->rps, (size_t)l.t->nrps, sizeof(*l.t->rps), rp_cmp);
+	if (l.t->nrps > 1)
+		qsort(l.t->rps, (size_t)l.t->nrps, sizeof(*l.t->rps), rp_cmp);
 	for (i = 0; i < l.t->nrps; i++) {
 		struct idg_oidc_rp *rp = &l.t->rps[i];
 		rp->nredirect = split_lines(rp->c.redirect_uris, rp->redirect, IDG_OIDC_MAX_URIS);
@@ -253,7 +254,9 @@ idg_oidc_tenant_load(struct idg_store *s, int64_t tenant_id, const char *company
 	if ((st = idg_store_oidc_client_users(s, tenant_id, add_user, &l)) != IDG_OK)
 		goto fail;
 	for (i = 0; i < l.t->nrps; i++)
-		qsort(l.t->rps[i].users, (size_t)l.t->rps[i].nusers, sizeof(int64_t), id_cmp);
+		if (l.t->rps[i].nusers > 1)
+			qsort(l.t->rps[i].users, (size_t)l.t->rps[i].nusers, sizeof(int64_t),
+			    id_cmp);
 	if (l.failed) {
 		st = IDG_ERR;
 		goto fail;
@@ -288,7 +291,8 @@ idg_oidc_rp_find(const struct idg_oidc_tenant *t, const char *client_id)
 {
 	struct idg_oidc_rp key;
 
-	if (t == NULL || client_id == NULL || strlen(client_id) >= sizeof(key.c.client_id))
+	if (t == NULL || t->nrps == 0 || client_id == NULL ||
+	    strlen(client_id) >= sizeof(key.c.client_id))
 		return NULL;
 	idg_strlcpy(key.c.client_id, client_id, sizeof(key.c.client_id));
 	return bsearch(&key, t->rps, (size_t)t->nrps, sizeof(key), rp_cmp);
@@ -297,7 +301,8 @@ idg_oidc_rp_find(const struct idg_oidc_tenant *t, const char *client_id)
 bool
 idg_oidc_rp_user_allowed(const struct idg_oidc_rp *rp, int64_t user_id)
 {
-	return bsearch(&user_id, rp->users, (size_t)rp->nusers, sizeof(int64_t), id_cmp) != NULL;
+	return rp->nusers > 0 &&
+	    bsearch(&user_id, rp->users, (size_t)rp->nusers, sizeof(int64_t), id_cmp) != NULL;
 }
 
 const char *

@@ -1049,6 +1049,7 @@ refresh_found(void *arg, int status, struct redisReply *reply)
 static void
 h_token(struct idg_req *r)
 {
+	const struct idg_oidc_rp *rp;
 	struct grant *g;
 	const char *gt;
 	int st;
@@ -1058,8 +1059,10 @@ h_token(struct idg_req *r)
 		return;
 	}
 	r->hctx = g;
-	if ((g->rp = read_client_request(r, &g->form, &g->t)) == NULL)
+	/* On failure the request is answered and g freed with it: no write after. */
+	if ((rp = read_client_request(r, &g->form, &g->t)) == NULL)
 		return;
+	g->rp = rp;
 	gt = g->t.grant_type;
 	if (gt == NULL) {
 		grant_error(r, 400, "invalid_request", "grant_type is required");
@@ -1393,6 +1396,7 @@ refresh_record(void *arg, int status, struct redisReply *reply)
 static void
 h_tokop(struct idg_req *r, bool introspect)
 {
+	const struct idg_oidc_rp *rp;
 	struct tokop *o;
 	const char *cid;
 	char key[64];
@@ -1404,8 +1408,9 @@ h_tokop(struct idg_req *r, bool introspect)
 	}
 	r->hctx = o;
 	o->introspect = introspect;
-	if ((o->rp = read_client_request(r, &o->form, &o->t)) == NULL)
-		return;
+	if ((rp = read_client_request(r, &o->form, &o->t)) == NULL)
+		return;		/* answered; o is gone */
+	o->rp = rp;
 	/*
 	 * RFC 7662 2.1: introspection only for authenticated (confidential)
 	 * clients; RFC 7009 2.1: a public client may revoke its own tokens.

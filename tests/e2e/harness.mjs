@@ -141,7 +141,14 @@ export class Gateway {
   async teardown() {
     await this.stop();
     await this.redis.stop();
-    if (!process.env.KEEP) rmSync(this.dir, { recursive: true, force: true });
+    // A worker that crashed and was restarted by the master must still fail the run.
+    const bad = this.output.match(/.*(AddressSanitizer|LeakSanitizer|runtime error|exited \(status).*/);
+    if (bad) {
+      writeFileSync(join(this.dir, 'gateway.log'), this.output);
+      throw new Error(`gateway reported a crash (log kept in ${this.dir}/gateway.log): ${bad[0]}`);
+    }
+    if (process.env.KEEP) writeFileSync(join(this.dir, 'gateway.log'), this.output);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 
   client() { return new Client(this.port, this.ca); }

@@ -718,3 +718,18 @@ test('end_session without state returns to the registered URI exactly', async ()
     assert.equal(r.status, 303);
     assert.equal(r.headers.location, LOGGED_OUT);
   });
+
+test('clients with an initiate-login URI appear on the assigned user\'s portal', async () => {
+  const cl = await addClient('Expense Reports', ['--redirect-uri', CB,
+    '--initiate-login-uri', 'https://rp.example/login'], ['erin@acme.example']);
+  await known(cl);
+  const erin = await signedIn('erin@acme.example');
+  const page = await erin.get(`/t/${CID}/portal`);
+  assert.equal(page.status, 200);
+  assert.match(page.body, /Expense Reports/);
+  const issuer = encodeURIComponent(`https://127.0.0.1:${g.port}/oidc/${CID}`);
+  assert.ok(page.body.includes(`https://rp.example/login?iss=${issuer}`), 'launch link with iss');
+  // not for a user the client is not assigned to
+  const grace = await signedIn('grace@acme.example');
+  assert.doesNotMatch((await grace.get(`/t/${CID}/portal`)).body, /Expense Reports/);
+});
