@@ -13,6 +13,7 @@ cmake --build build --target idgate -j"$(nproc)" >/dev/null
 bin=$root/build/idgate
 
 demo=$root/var/demo
+umask 077   # the demo folder holds a master key, a database and a client secret
 mkdir -p "$demo/tls"
 if [ ! -f "$demo/tls/server.crt" ]; then
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
@@ -60,7 +61,12 @@ if ! "$bin" tenant show demo -c "$conf" >/dev/null 2>&1; then
   rm -f "$demo/pw.txt"
   "$bin" group add --tenant demo staff -c "$conf" >/dev/null
   "$bin" group add-member --tenant demo staff alice@demo.example -c "$conf" >/dev/null
+  "$bin" oidc client add --tenant demo --name "Demo OIDC app" --client-id demo-app \
+    --redirect-uri "https://localhost:$http_port/demo-rp/callback" --json -c "$conf" \
+    > "$demo/oidc-client.json"
+  "$bin" oidc client assign --tenant demo demo-app --group staff -c "$conf" >/dev/null
 fi
+client_secret=$(grep -o '"client_secret": *"[^"]*"' "$demo/oidc-client.json" | sed 's/.*"\([^"]*\)"$/\1/')
 
 cat <<TXT
 
@@ -68,6 +74,8 @@ cat <<TXT
   -----------
   sign in:   https://localhost:$http_port/t/demo/login   (or https://localhost:$http_port/login, company ID "demo")
   users:     alice@demo.example / $pw    bob@demo.example / $pw
+  OIDC:      issuer https://localhost:$http_port/oidc/demo  (discovery under /.well-known/openid-configuration)
+             client_id demo-app, client_secret $client_secret, assigned to the staff group (alice)
   health:    https://localhost:$http_port/healthz   metrics: https://localhost:$http_port/metrics
   admin CLI: $bin user list --tenant demo -c $conf
   The TLS certificate is self-signed ($demo/tls/server.crt). Ctrl-C stops.

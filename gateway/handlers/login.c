@@ -27,6 +27,7 @@
 #include "../util/status.h"
 #include "../util/str.h"
 #include "../web/pages.h"
+#include "../metering.h"
 #include "auth.h"
 #include "handlers.h"
 
@@ -254,6 +255,7 @@ session_created(void *arg, int status, const struct idg_session *s)
 		return;
 	}
 	idg_metrics_inc(IDG_M_SESSIONS_CREATED);
+	idg_metering_mark(r, s->tenant_id, s->user_id);
 	idg_session_cookie_name(r->company_id, name, sizeof(name));
 	idg_req_set_cookie(r, name, s->id, -1);
 	/* The pre-sign-in session (if any) is gone: no fixation. */

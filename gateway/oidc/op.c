@@ -26,6 +26,7 @@
 
 #include "../handlers/auth.h"
 #include "../http/request.h"
+#include "../metering.h"
 #include "../http/server.h"
 #include "../session/redis.h"
 #include "../util/buf.h"
@@ -97,7 +98,7 @@ static void
 hash_key(const char *prefix, const char *token, char *out, size_t outsz)
 {
 	uint8_t h[IDG_SHA256_LEN];
-	char hex[2 * IDG_SHA256_LEN + 1];
+	char hex[2 * 16 + 1];	/* 128 bits of the hash name the key */
 
 	idg_sha256(token, strlen(token), h);
 	idg_hex(h, 16, hex);
@@ -407,7 +408,13 @@ code_stored(void *arg, int status, struct redisReply *reply)
 		    "the session store is unavailable; try again");
 		return;
 	}
-	idg_audit_async(r, r->tenant->id, "oidc", "oidc.authorize", a->rp->c.client_id, "ok");
+	{
+		const struct idg_dir_user *u = idg_directory_user(r->tenant, r->session.user_id);
+
+		idg_audit_async(r, r->tenant->id, u != NULL ? u->email : "oidc", "oidc.authorize",
+		    a->rp->c.client_id, "ok");
+	}
+	idg_metering_mark(r, r->tenant->id, r->session.user_id);
 	authz_respond(r, a, NULL, NULL);
 }
 
@@ -741,7 +748,8 @@ issue(struct idg_req *r, struct grant *g, bool with_refresh)
 	}
 	if (g->family[0] != '\0')
 		json_object_set_new(claims, "fam", json_string(g->family));
-	if (sign(r, NULL, claims, "at+jwt", &at) != IDG_OK) {
+	/* Signed with the client's algorithm, like its ID tokens. */
+	if (sign(r, rp->c.id_token_alg, claims, "at+jwt", &at) != IDG_OK) {
 		json_decref(claims);
 		grant_error(r, 500, "server_error", "signing failed");
 		return;

@@ -9,6 +9,7 @@
 #include "store_impl.h"
 
 #include <stdbool.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "../util/log.h"
@@ -254,6 +255,32 @@ idg_store_audit_append(struct idg_store *s, const struct idg_audit_event *e)
 	if (e == NULL || e->actor == NULL || e->action == NULL || e->result == NULL)
 		return IDG_INVALID;
 	return s->ops->audit_append(s, e);
+}
+
+static bool
+month_valid(const char *m)
+{
+	return m != NULL && strlen(m) == 7 && m[4] == '-' && isdigit((unsigned char)m[0]) &&
+	    isdigit((unsigned char)m[1]) && isdigit((unsigned char)m[2]) &&
+	    isdigit((unsigned char)m[3]) && isdigit((unsigned char)m[5]) &&
+	    isdigit((unsigned char)m[6]);
+}
+
+int
+idg_store_activity_mark(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    const char *month, int64_t at, bool *first)
+{
+	if (!month_valid(month) || user_id <= 0)
+		return IDG_INVALID;
+	return s->ops->activity_mark(s, tenant_id, user_id, month, at, first);
+}
+
+int
+idg_store_activity_count(struct idg_store *s, int64_t tenant_id, const char *month, int *n)
+{
+	if (!month_valid(month) || n == NULL)
+		return IDG_INVALID;
+	return s->ops->activity_count(s, tenant_id, month, n);
 }
 
 int

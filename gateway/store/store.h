@@ -294,6 +294,16 @@ int	idg_store_group_list(struct idg_store *s, int64_t tenant_id,
 int	idg_store_user_groups(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	    idg_group_each_fn *fn, void *arg);
 
+/* Active IDs (billing). month is "YYYY-MM" in Asia/Tokyo time. */
+/*
+ * Records that user_id was active in month (first time only: idempotent).
+ * *first (may be NULL) says whether this call was the first.
+ */
+int	idg_store_activity_mark(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    const char *month, int64_t at, bool *first);
+int	idg_store_activity_count(struct idg_store *s, int64_t tenant_id, const char *month,
+	    int *n);
+
 /* Audit log. */
 int	idg_store_audit_append(struct idg_store *s, const struct idg_audit_event *e);
 /* Newest first, at most limit rows; tenant_id 0 = all tenants. */

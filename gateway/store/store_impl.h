@@ -79,6 +79,10 @@ struct idg_store_ops {
 	int	(*audit_append)(struct idg_store *s, const struct idg_audit_event *e);
 	int	(*audit_list)(struct idg_store *s, int64_t tenant_id, int limit,
 		    idg_audit_each_fn *fn, void *arg);
+	int	(*activity_mark)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    const char *month, int64_t at, bool *first);
+	int	(*activity_count)(struct idg_store *s, int64_t tenant_id, const char *month,
+		    int *n);
 
 	/* OpenID provider; arguments already checked and defaulted by store.c. */
 	int	(*key_add)(struct idg_store *s, struct idg_signing_key *k);

@@ -32,7 +32,7 @@ enum sid {
 	S_U_SIGNIN_READ, S_U_SIGNIN_OK, S_U_SIGNIN_FAIL, S_U_LOCK, S_U_EXISTS,
 	S_U_SUSPEND_KIND, S_U_LIVE_ID,
 	S_G_INS, S_G_BYNAME, S_G_LIST, S_G_OFUSER, S_GM_INS,
-	S_A_INS, S_A_LIST_ALL, S_A_LIST_T,
+	S_A_INS, S_A_LIST_ALL, S_A_LIST_T, S_MA_INS, S_MA_COUNT,
 	S_K_INS, S_K_LIST_ALL, S_K_LIST_USE, S_K_NEXT, S_K_RETIRE, S_K_ACTIVATE, S_K_PURGE,
 	S_C_INS, S_C_GET, S_C_LIST, S_C_ROWID, S_C_DEL, S_C_SECRET,
 	S_CA_INS_U, S_CA_INS_G, S_CA_LIST, S_CA_USERS,
@@ -110,6 +110,9 @@ static const char *const sql_text[S_COUNT] = {
 	[S_G_OFUSER] = GROUP_SELECT " JOIN group_members gm ON gm.group_id = g.id"
 	    " WHERE g.tenant_id = ?1 AND gm.user_id = ?2 ORDER BY g.name",
 	[S_GM_INS] = "INSERT INTO group_members (group_id, user_id) VALUES (?1, ?2)",
+	[S_MA_INS] = "INSERT OR IGNORE INTO monthly_active (tenant_id, month, user_id,"
+	    " first_at) VALUES (?1, ?2, ?3, ?4)",
+	[S_MA_COUNT] = "SELECT count(*) FROM monthly_active WHERE tenant_id = ?1 AND month = ?2",
 	[S_A_INS] = "INSERT INTO audit_log (at, tenant_id, actor, action, target, result,"
 	    " ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[S_A_LIST_ALL] = AUDIT_SELECT " ORDER BY at DESC, id DESC LIMIT ?1",
@@ -1297,6 +1300,42 @@ sq_audit_append(struct idg_store *s, const struct idg_audit_event *e)
 	return run(q, st, __func__);
 }
 
+static int
+sq_activity_mark(struct idg_store *s, int64_t tenant_id, int64_t user_id, const char *month,
+    int64_t at, bool *first)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_MA_INS);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, user_id);
+	sqlite3_bind_int64(st, 4, at);
+	if ((rc = run(q, st, __func__)) == IDG_OK && first != NULL)
+		*first = sqlite3_changes(q->db) > 0;
+	return rc;
+}
+
+static int
+sq_activity_count(struct idg_store *s, int64_t tenant_id, const char *month, int *n)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_MA_COUNT);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	done(st);
+	return rc == SQLITE_ROW ? IDG_OK : fail(q, __func__, rc);
+}
+
 static const char *
 col_opt(sqlite3_stmt *st, int i)
 {
@@ -1769,6 +1808,8 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.user_groups = sq_user_groups,
 	.audit_append = sq_audit_append,
 	.audit_list = sq_audit_list,
+	.activity_mark = sq_activity_mark,
+	.activity_count = sq_activity_count,
 	.key_add = sq_key_add,
 	.key_list = sq_key_list,
 	.key_promote = sq_key_promote,

@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Gateway, Client, sleep, BIN } from './harness.mjs';
 
 const PW = 'Corr3ct-horse!';
+const run = promisify(execFile);
 let g;
 
 before(async () => {
@@ -283,6 +285,27 @@ test('Redis stopped and restarted: 503 while down, /readyz says so, recovery by 
     if (!ok) await sleep(100);
   }
   assert.ok(ok, 'sign-in works again after Redis came back');
+});
+
+test('active IDs: each signed-in user counted once a month, even across a Redis restart', async () => {
+  const count = async () => {
+    const { stdout } = await run('sqlite3', [join(g.dir, 'idgate.db'),
+      "SELECT count(*) FROM monthly_active m JOIN tenants t ON t.id = m.tenant_id " +
+      "WHERE t.company_id = 'acme'"]);
+    return Number(stdout.trim());
+  };
+  await sleep(300);
+  const before = await count();
+  assert.ok(before >= 5, `users who signed in so far are counted: ${before}`);
+  // the same users again (the Redis set was lost with the restart above): no new rows
+  for (const u of ['alice', 'bob', 'erin'])
+    assert.equal((await g.client().login('acme', `${u}@acme.example`, PW)).status, 303);
+  await sleep(300);
+  assert.equal(await count(), before);
+  // a user who never signed in before adds exactly one
+  assert.equal((await g.client().login('acme', 'carol@acme.example', PW)).status, 303);
+  await sleep(300);
+  assert.equal(await count(), before + 1);
 });
 
 test('metrics count requests, sign-ins and Redis errors', async () => {
