@@ -11,6 +11,7 @@
  * here (RFC 6749 3.1.2, RFC 8252 7.3/8.3, RFC 9700 2.1); the OP matches them
  * exactly at run time. This file does no protocol work and no SQL.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -911,10 +912,19 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 		goto out;
 	if (client_id != NULL) {
 		idg_strlcpy(cl->client_id, client_id, sizeof(cl->client_id));
-	} else if (idg_random_b64url(cl->client_id, sizeof(cl->client_id), CLIENT_ID_BYTES) !=
-	    IDG_OK) {
-		rc = cli_fail(IDG_EXIT_FAILURE, "internal_error", "no random bytes");
-		goto out;
+	} else {
+		/*
+		 * base64url may begin with '-' or '_': draw again until it starts
+		 * with a letter or digit, so the id is never taken for an option.
+		 */
+		do {
+			if (idg_random_b64url(cl->client_id, sizeof(cl->client_id),
+			    CLIENT_ID_BYTES) != IDG_OK) {
+				rc = cli_fail(IDG_EXIT_FAILURE, "internal_error",
+				    "no random bytes");
+				goto out;
+			}
+		} while (!isalnum((unsigned char)cl->client_id[0]));
 	}
 	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, tenant, &t)) != 0)
 		goto out;
