@@ -52,6 +52,9 @@ async function addClient(name, args = [], assign = []) {
       '--user', email]);
     assert.equal(a.code, 0, a.stderr);
   }
+  // Both workers reload their directory every 200 ms (test config): after
+  // 500 ms each one knows the client, whichever gets the next request.
+  await sleep(500);
   return doc;
 }
 
@@ -732,4 +735,52 @@ test('clients with an initiate-login URI appear on the assigned user\'s portal',
   // not for a user the client is not assigned to
   const grace = await signedIn('grace@acme.example');
   assert.doesNotMatch((await grace.get(`/t/${CID}/portal`)).body, /Expense Reports/);
+});
+
+function claimsOf(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+}
+
+test('subjects: public is stable across clients, pairwise differs per sector', async () => {
+  const other = 'https://other-rp.example/cb';
+  const pub1 = await addClient('pub-1', ['--redirect-uri', CB], ['alice@acme.example']);
+  const pub2 = await addClient('pub-2', ['--redirect-uri', CB], ['alice@acme.example']);
+  const pw1 = await addClient('pair-1', ['--redirect-uri', CB, '--pairwise'], ['alice@acme.example']);
+  const pw2 = await addClient('pair-2', ['--redirect-uri', other, '--pairwise'],
+    ['alice@acme.example']);
+  await known(pw2, other);
+  const c = await signedIn('alice@acme.example');
+  const sub = async (cl, redirect = CB) => {
+    const r = await c.get(`/oidc/${CID}/authorize?` + new URLSearchParams({ client_id: cl.client_id,
+      redirect_uri: redirect, response_type: 'code', scope: 'openid' }));
+    const code = query(r.headers.location).code;
+    const t = await tokenRaw({ grant_type: 'authorization_code', code, redirect_uri: redirect },
+      basic(cl.client_id, cl.client_secret));
+    assert.equal(t.status, 200, JSON.stringify(t.json));
+    return claimsOf(t.json.id_token).sub;
+  };
+  const s1 = await sub(pub1), s2 = await sub(pub2), p1 = await sub(pw1), p2 = await sub(pw2, other);
+  assert.equal(s1, s2, 'public subject is the same for every client');
+  assert.notEqual(p1, s1, 'pairwise subject differs from the public one');
+  assert.notEqual(p1, p2, 'pairwise subject differs between sectors');
+  assert.equal(await sub(pw1), p1, 'pairwise subject is stable');
+});
+
+test('max_age: an older authentication sends the user to sign in again', async () => {
+  const cl = await addClient('max-age', ['--redirect-uri', CB], ['alice@acme.example']);
+  await known(cl);
+  const c = await signedIn('alice@acme.example');
+  await sleep(1100);
+  const r = await c.get(authorizeUrl(cl, { max_age: '0', nonce: 'n' }));
+  assert.equal(r.status, 303);
+  assert.ok(r.headers.location.startsWith(`/t/${CID}/login?return=`), r.headers.location);
+  // with a generous max_age the session is fresh enough
+  const ok = await c.get(authorizeUrl(cl, { max_age: '3600' }));
+  assert.ok(query(ok.headers.location).code);
+  // prompt=none cannot re-authenticate: login_required
+  const none = await c.get(authorizeUrl(cl, { max_age: '0', prompt: 'none' }));
+  assert.equal(query(none.headers.location).error, 'login_required');
+  // the auth_time claim is present for the RP to check
+  const t = await exchange(cl, query(ok.headers.location).code);
+  assert.ok(claimsOf(t.json.id_token).auth_time <= Math.floor(Date.now() / 1000) - 1);
 });
