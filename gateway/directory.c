@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "oidc/oidc.h"
+#include "../policy/policy.h"
 #include "util/log.h"
 #include "util/status.h"
 #include "util/buf.h"
@@ -120,9 +121,35 @@ dir_free(struct idg_directory *d)
 			free(d->tenants[i].users[j].groups);
 		free(d->tenants[i].users);
 		idg_oidc_tenant_free(d->tenants[i].oidc);
+		idg_policy_free(d->tenants[i].policy);
 	}
 	free(d->tenants);
 	free(d);
+}
+
+/*
+ * The tenant's access policy. The CLI refuses invalid text, so a stored
+ * policy that does not parse means damage: fail closed (deny everything)
+ * and say so, rather than silently allowing.
+ */
+static int
+load_policy(struct idg_store *s, struct idg_dir_tenant *t)
+{
+	char err[256], *text = NULL;
+	bool mfa = false;
+	int st;
+
+	if ((st = idg_store_policy_get(s, t->id, &text, &mfa)) != IDG_OK)
+		return st == IDG_NOTFOUND ? IDG_OK : st;
+	t->mfa_required = mfa;
+	if (text != NULL && idg_policy_parse(text, strlen(text), &t->policy, err,
+	    sizeof(err)) != IDG_OK) {
+		log_error("tenant %s: stored access policy is invalid (%s); denying all access",
+		    t->company_id, err);
+		st = idg_policy_parse("default deny\n", 13, &t->policy, err, sizeof(err));
+	}
+	free(text);
+	return st;
 }
 
 int
@@ -160,7 +187,8 @@ idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char
 			idg_buf_free(&gc.b);
 		}
 		if ((st = idg_oidc_tenant_load(s, lc.t->id, lc.t->company_id, public_url,
-		    master_key, &lc.t->oidc)) != IDG_OK)
+		    master_key, &lc.t->oidc)) != IDG_OK ||
+		    (st = load_policy(s, lc.t)) != IDG_OK)
 			goto fail;
 	}
 	if (lc.failed) {

@@ -19,6 +19,7 @@
 #include "store/store.h"
 
 struct idg_oidc_tenant;
+struct idg_policy;
 
 struct idg_dir_user {
 	int64_t	id;
@@ -39,6 +40,8 @@ struct idg_dir_tenant {
 	struct idg_dir_user	*users;		/* sorted by id */
 	int			 nusers;
 	struct idg_oidc_tenant	*oidc;		/* NULL: no OpenID provider (no keys yet) */
+	struct idg_policy	*policy;	/* compiled access policy; NULL = allow */
+	bool			 mfa_required;	/* TOTP for every user (tenant setting) */
 };
 
 struct idg_directory {

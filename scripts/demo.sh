@@ -45,7 +45,8 @@ port_free "$http_port" || http_port=$(pick_port)
 sed -e "s/port = 8443;/port = $http_port;/" \
     -e "s#https://localhost:8443#https://localhost:$http_port#" \
     -e "s/redis = { host = \"127.0.0.1\"; port = 6379; };/redis = { host = \"127.0.0.1\"; port = $redis_port; };/" \
-    -e "s#\.\./var/demo/#$demo/#g" conf/idgate.conf > "$demo/idgate.conf"
+    -e "s#\.\./var/demo/#$demo/#g" \
+    -e "s#\"holidays-override.txt\"#\"$root/conf/holidays-override.txt\"#" conf/idgate.conf > "$demo/idgate.conf"
 conf=$demo/idgate.conf
 "$bin" check-config -c "$conf"
 "$bin" migrate -c "$conf" >/dev/null

@@ -2,7 +2,7 @@
  * cli.c - idg_cli_run: subcommand dispatch, the shared helpers of
  * cli_impl.h, and the two small subcommands (migrate, audit list).
  *
- * The tenant, user, group and oidc subcommands live in their own files. Nothing
+ * The tenant, user, group, oidc and policy subcommands live in their own files. Nothing
  * here talks SQL: every change goes through the store interface, which
  * enforces the service rules; this layer parses, validates input early,
  * renders results and writes the audit events.
@@ -23,7 +23,7 @@
 #include "../util/str.h"
 
 static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
-	"oidc", NULL };
+	"oidc", "policy", NULL };
 
 int
 idg_cli_handles(const char *name)
@@ -60,6 +60,8 @@ idg_cli_usage(void)
 	    "  user suspend|activate|delete|unlock --tenant ID EMAIL\n"
 	    "  user reset-password --tenant ID EMAIL [--password-file FILE]\n"
 	    "      default: a temporary password, printed once, changed at next sign-in\n"
+	    "  user reset-mfa --tenant ID EMAIL\n"
+	    "      remove the user's TOTP secret and recovery codes (the user enrols again)\n"
 	    "  user import --tenant ID FILE.csv [--skip-existing] [--partial]\n"
 	    "      CSV header: email,display_name[,password]; rows without a password\n"
 	    "      get a temporary one (printed once); nothing is imported if any row\n"
@@ -88,6 +90,16 @@ idg_cli_usage(void)
 	    "  oidc client delete --tenant ID CLIENT_ID\n"
 	    "  oidc client assign --tenant ID CLIENT_ID (--user EMAIL | --group NAME)\n"
 	    "  oidc client reset-secret --tenant ID CLIENT_ID\n"
+	    "  policy set --tenant ID FILE|-\n"
+	    "      check and store the tenant's access policy (refused with the line of\n"
+	    "      the first error)\n"
+	    "  policy show --tenant ID\n"
+	    "  policy require-mfa --tenant ID on|off\n"
+	    "      TOTP required of every user of the tenant, whatever the policy says\n"
+	    "  policy test --tenant ID --user EMAIL [--ip ADDR] [--time TIME] [--app CLIENT_ID]\n"
+	    "           [--amr pwd,otp,cert,fed] [--cert]\n"
+	    "      the decision the stored policy gives; TIME is YYYY-MM-DDTHH:MM[:SS] in the\n"
+	    "      policy's time zone, or with Z or +HH:MM; default now, amr pwd\n"
 	    "Passwords never come from the command line: --password-file reads the first\n"
 	    "line of FILE (\"-\" = standard input).\n"
 	    "Exit codes: 0 done; 1 refused by a rule or not found; 2 usage error;\n"
@@ -547,6 +559,8 @@ idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
 			rc = cli_user(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "oidc") == 0)
 			rc = cli_oidc(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "policy") == 0)
+			rc = cli_policy(&c, argc - 1, argv + 1);
 		else
 			rc = cli_group(&c, argc - 1, argv + 1);
 	}

@@ -74,5 +74,7 @@ int	cli_user(struct cli *c, int argc, char **argv);
 int	cli_group(struct cli *c, int argc, char **argv);
 /* argv[0] is "key" or "client", argv[1] the verb (may be absent). */
 int	cli_oidc(struct cli *c, int argc, char **argv);
+/* argv[0] is the verb: set, show, require-mfa, test. */
+int	cli_policy(struct cli *c, int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * cli_user.c - `idgate user add|list|show|suspend|activate|delete|unlock|
- * reset-password|import`.
+ * reset-password|reset-mfa|import`.
  *
  * Passwords never come from the command line: they are read from a file or
  * standard input, or generated (printed once, marked must-change). They are
@@ -258,8 +258,10 @@ cmd_show(struct cli *c, int argc, char **argv)
 {
 	bool json = false;
 	const struct cli_opt extra[] = { { "--json", NULL, &json }, { NULL, NULL, NULL } };
+	struct idg_user_mfa m;
 	struct idg_tenant t;
 	struct idg_user u;
+	const char *totp;
 	json_t *doc, *groups;
 	size_t i;
 	int rc, st;
@@ -272,8 +274,16 @@ cmd_show(struct cli *c, int argc, char **argv)
 		json_decref(groups);
 		return cli_store_fail(st, "reading the groups");
 	}
+	if ((st = idg_store_mfa_get(c->st, t.id, u.id, &m)) != IDG_OK && st != IDG_NOTFOUND) {
+		json_decref(groups);
+		return cli_store_fail(st, "reading the second factor");
+	}
+	totp = st == IDG_NOTFOUND ? "none" : m.confirmed ? "enrolled" : "pending";
 	doc = user_json(&u);
 	json_object_set_new(doc, "groups", groups);
+	json_object_set_new(doc, "totp", json_string(totp));
+	json_object_set_new(doc, "recovery_codes_left",
+	    json_integer(st == IDG_OK ? m.recovery_left : 0));
 	if (json)
 		return cli_json_print(doc);
 	{
@@ -288,6 +298,12 @@ cmd_show(struct cli *c, int argc, char **argv)
 		printf("kind:             %s\n", cli_user_kind(u.kind));
 		printf("password:         %s%s\n", u.password_hash[0] != '\0' ? "set" : "none",
 		    u.must_change_password ? " (temporary: must change)" : "");
+		if (strcmp(totp, "enrolled") == 0)
+			printf("totp:             enrolled (%d recovery codes left)\n",
+			    m.recovery_left);
+		else
+			printf("totp:             %s\n", strcmp(totp, "pending") == 0 ?
+			    "pending (enrolment not confirmed)" : "none");
 		printf("failed attempts:  %d\n", u.failed_attempts);
 		printf("locked until:     %s\n", locked);
 		printf("last sign-in:     %s\n", last);
@@ -384,6 +400,36 @@ cmd_reset_password(struct cli *c, int argc, char **argv)
 out:
 	idg_wipe(pw, sizeof(pw));
 	return rc;
+}
+
+/*
+ * Admin reset of the second factor (lost phone): the secret and recovery
+ * codes go; the user enrols again at the next sign-in that needs TOTP.
+ */
+static int
+cmd_reset_mfa(struct cli *c, int argc, char **argv)
+{
+	struct idg_tenant t;
+	struct idg_user u;
+	int rc, st;
+
+	if ((rc = tenant_user(c, argc, argv, NULL, "user reset-mfa --tenant ID EMAIL", &t,
+	    &u)) != 0)
+		return rc;
+	st = idg_store_mfa_reset(c->st, t.id, u.id);
+	if (st == IDG_NOTFOUND) {
+		/* Nothing to remove: the wanted state holds already. */
+		cli_audit(c, t.id, "user.reset_mfa", u.email, "not_enrolled", NULL);
+		printf("user %s has no TOTP enrolled; nothing to reset\n", u.email);
+		return 0;
+	}
+	if (st != IDG_OK)
+		return cli_store_fail(st, "resetting the second factor");
+	cli_audit(c, t.id, "user.reset_mfa", u.email, "ok", "TOTP secret and recovery codes"
+	    " removed");
+	printf("TOTP of %s reset; the user enrols again at the next sign-in that needs it\n",
+	    u.email);
+	return 0;
 }
 
 /* user import */
@@ -823,8 +869,10 @@ cli_user(struct cli *c, int argc, char **argv)
 		return cmd_status(c, argc - 1, argv + 1, verb);
 	if (strcmp(verb, "reset-password") == 0)
 		return cmd_reset_password(c, argc - 1, argv + 1);
+	if (strcmp(verb, "reset-mfa") == 0)
+		return cmd_reset_mfa(c, argc - 1, argv + 1);
 	if (strcmp(verb, "import") == 0)
 		return cmd_import(c, argc - 1, argv + 1);
 	return cli_fail(IDG_EXIT_USAGE, "usage", "unknown user command \"%s\" (add, list, show,"
-	    " suspend, activate, delete, unlock, reset-password, import)", verb);
+	    " suspend, activate, delete, unlock, reset-password, reset-mfa, import)", verb);
 }

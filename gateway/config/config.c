@@ -67,6 +67,7 @@ static const struct key keys[] = {
 	INT("store.busy_timeout_ms", store_busy_timeout_ms, 0, 600000, 5000),
 	INT("store.directory_refresh_ms", directory_refresh_ms, 50, 60000, 500),
 	PATH("master_key_file", master_key_file, "master.key"),
+	PATH("holidays_override_file", holidays_override_file, "holidays-override.txt"),
 	INT("session.idle_timeout_s", session_idle_timeout_s, 60, 86400 * 30, 1800),
 	INT("session.absolute_lifetime_s", session_absolute_lifetime_s, 60, 86400 * 90, 43200),
 	U32("password.argon2_t_cost", argon2.t_cost, 1, 64, 2),

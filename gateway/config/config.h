@@ -73,6 +73,8 @@ struct idg_config {
 	int	store_busy_timeout_ms;
 	int	directory_refresh_ms;
 
+	char	holidays_override_file[512];	/* one-off holiday changes */
+
 	/* keys */
 	char	master_key_file[512];
 	uint8_t	master_key[IDG_MASTER_KEY_LEN];	/* read from master_key_file */

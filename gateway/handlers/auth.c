@@ -12,6 +12,9 @@
 #include "../http/worker_store.h"
 #include "../http/workpool.h"
 #include "../store/store.h"
+#include <event2/http.h>
+
+#include "../util/buf.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
@@ -31,6 +34,33 @@ forget(void *arg, int status, const struct idg_session *s)
 	(void)arg;
 	(void)status;
 	(void)s;
+}
+
+/*
+ * The password is done but the second factor is owed: nothing but /mfa (and
+ * sign-out) until then. An OIDC authorization request resumes afterwards.
+ */
+static void
+mfa_owed(struct idg_req *r)
+{
+	const char *uri = evhttp_request_get_uri(r->ev);
+	char prefix[64];
+	struct idg_buf loc;
+
+	idg_buf_init(&loc, 4096);
+	idg_buf_printf(&loc, "/t/%s/mfa", r->company_id);
+	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
+	if (r->route == IDG_R_OIDC_AUTHORIZE && uri != NULL &&
+	    strncmp(uri, prefix, strlen(prefix)) == 0 && strlen(uri) < 2048) {
+		idg_buf_adds(&loc, "?return=");
+		idg_url_escape(&loc, uri);
+	}
+	if (loc.data == NULL) {
+		idg_reply_error(r, "internal_error");
+		return;
+	}
+	idg_reply_redirect(r, loc.data);
+	idg_buf_free(&loc);
 }
 
 static void
@@ -70,6 +100,11 @@ check(struct idg_req *r, int status)
 		return;
 	}
 	r->has_session = true;
+	if ((r->session.flags & IDG_SESSION_MFA_PENDING) && r->route != IDG_R_MFA &&
+	    r->route != IDG_R_LOGOUT) {
+		mfa_owed(r);
+		return;
+	}
 	next(r, IDG_OK);
 }
 

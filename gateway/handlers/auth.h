@@ -22,6 +22,9 @@ void	idg_session_cookie_name(const char *company_id, char *out, size_t outsz);
  * next(r, status) exactly once, now or later: IDG_OK with r->session and
  * r->has_session set; IDG_NOTFOUND (no usable session: sign in again);
  * IDG_UNAVAILABLE (Redis down: answer 503). A void session is deleted.
+ * A session still owing its second factor (IDG_SESSION_MFA_PENDING) is not
+ * handed to next except on /mfa and sign-out: r is answered here with a
+ * redirect to /t/{company_id}/mfa instead.
  */
 void	idg_auth_session(struct idg_req *r, idg_auth_next_fn *next);
 

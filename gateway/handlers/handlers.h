@@ -20,6 +20,9 @@ void	idg_h_login_submit(struct idg_req *r);
 void	idg_h_logout(struct idg_req *r);
 void	idg_h_password_form(struct idg_req *r);
 void	idg_h_password_submit(struct idg_req *r);
+/* mfa.c */
+void	idg_h_mfa_form(struct idg_req *r);
+void	idg_h_mfa_submit(struct idg_req *r);
 /* portal.c */
 void	idg_h_portal(struct idg_req *r);
 void	idg_h_session_json(struct idg_req *r);

@@ -28,6 +28,7 @@
 #include "../util/str.h"
 #include "../web/pages.h"
 #include "../metering.h"
+#include "access.h"
 #include "auth.h"
 #include "handlers.h"
 
@@ -261,6 +262,20 @@ session_created(void *arg, int status, const struct idg_session *s)
 	/* The pre-sign-in session (if any) is gone: no fixation. */
 	if (j->old_sid[0] != '\0')
 		idg_session_destroy(r->w->sessions, j->old_sid, forget, NULL);
+	if (s->flags & IDG_SESSION_MFA_PENDING) {
+		/* The second factor next; the app's request resumes after it. */
+		struct idg_buf mfa;
+
+		idg_buf_init(&mfa, 4096);
+		idg_buf_printf(&mfa, "/t/%s/mfa", r->company_id);
+		if (j->return_to[0] != '\0') {
+			idg_buf_adds(&mfa, "?return=");
+			idg_url_escape(&mfa, j->return_to);
+		}
+		idg_reply_redirect(r, mfa.data != NULL ? mfa.data : "/");
+		idg_buf_free(&mfa);
+		return;
+	}
 	if (j->return_to[0] != '\0' && !j->must_change) {
 		idg_reply_redirect(r, j->return_to);
 		return;
@@ -275,6 +290,7 @@ signin_done(void *arg)
 {
 	struct signin *j = arg;
 	struct idg_req *r = j->r;
+	struct idg_policy_decision d;
 	struct idg_session *s;
 	int st;
 
@@ -290,6 +306,14 @@ signin_done(void *arg)
 		    j->return_to[0] != '\0' ? j->return_to : NULL);
 		return;
 	}
+	/* The tenant's access policy, now that we know who it is. */
+	idg_access_decide(r, idg_directory_user(r->tenant, j->user_id), NULL, IDG_AMR_PWD, &d);
+	if (d.action == IDG_POLICY_DENY || d.action == IDG_POLICY_REQUIRE_CERT) {
+		idg_metrics_inc(IDG_M_SIGNIN_FAILED);
+		r->hctx = j;
+		idg_reply_error(r, d.reason != NULL ? d.reason : "access_denied");
+		return;
+	}
 	idg_metrics_inc(IDG_M_SIGNIN_OK);
 	s = &r->session;
 	memset(s, 0, sizeof(*s));
@@ -298,6 +322,8 @@ signin_done(void *arg)
 	s->user_id = j->user_id;
 	s->amr = IDG_AMR_PWD;
 	s->flags = j->must_change ? IDG_SESSION_MUST_CHANGE_PASSWORD : 0;
+	if (d.action == IDG_POLICY_REQUIRE_TOTP)
+		s->flags |= IDG_SESSION_MFA_PENDING;
 	st = idg_session_create(r->w->sessions, s, session_created, j);
 	if (st != IDG_PENDING)
 		session_created(j, st, st == IDG_OK ? s : NULL);

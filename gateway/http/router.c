@@ -35,6 +35,7 @@ static const struct route tenant_routes[] = {
 	{ "/session", IDG_R_SESSION, idg_h_session_json, NULL },
 	{ "/logout", IDG_R_LOGOUT, NULL, idg_h_logout },
 	{ "/password", IDG_R_PASSWORD, idg_h_password_form, idg_h_password_submit },
+	{ "/mfa", IDG_R_MFA, idg_h_mfa_form, idg_h_mfa_submit },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

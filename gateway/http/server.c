@@ -5,6 +5,7 @@
 #include "server.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -19,6 +20,7 @@
 #include <event2/http.h>
 #include <openssl/ssl.h>
 
+#include "../../policy/jpcal.h"
 #include "../directory.h"
 #include "../session/redis.h"
 #include "../session/session.h"
@@ -245,6 +247,37 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	event_add(w->drain_tick, &tv);
 }
 
+/* One-off holiday changes from the override file (missing file: none). */
+static struct idg_jp_overrides *
+load_holidays(const char *path)
+{
+	struct idg_jp_overrides *ov = NULL;
+	char err[256], *text;
+	long n;
+	FILE *f;
+
+	if (path[0] == '\0' || (f = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	if (n < 0 || n > 1 << 20 || (text = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		log_error("%s: too large or unreadable", path);
+		return NULL;
+	}
+	if (fread(text, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	text[n] = '\0';
+	fclose(f);
+	if (idg_jp_overrides_parse(text, (size_t)n, &ov, err, sizeof(err)) != IDG_OK) {
+		log_error("%s: %s (holiday overrides ignored)", path, err);
+		ov = NULL;
+	}
+	free(text);
+	return ov;
+}
+
 static int
 setup_listener(struct idg_worker *w, int i, int fd)
 {
@@ -313,6 +346,7 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 	    w->csrf_key);
 	if ((w->access = idg_accesslog_open(cfg->access_log)) == NULL)
 		goto out;
+	w->holidays = load_holidays(cfg->holidays_override_file);
 	w->nlisteners = cfg->nlisteners;
 	for (i = 0; i < cfg->nlisteners; i++)
 		if (setup_listener(w, i, fds[i]) != IDG_OK)
@@ -374,6 +408,7 @@ out:
 		event_free(w->sig_int);
 	idg_directory_unref(w->dir);
 	idg_accesslog_close(w->access);
+	idg_jp_overrides_free(w->holidays);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	idg_wipe(w->csrf_key, sizeof(w->csrf_key));

@@ -25,6 +25,7 @@ struct idg_session_store;
 struct idg_workpool;
 struct idg_directory;
 struct idg_accesslog;
+struct idg_jp_overrides;
 
 struct idg_listener {
 	struct idg_worker		*w;
@@ -54,6 +55,7 @@ struct idg_worker {
 	int			 inflight;	/* requests received and not answered */
 	struct idg_accesslog	*access;
 	uint8_t			 csrf_key[32];	/* derived from the master key */
+	struct idg_jp_overrides	*holidays;	/* conf/holidays-override.txt, or NULL */
 };
 
 /* Listening socket fds created by the master, in cfg->listeners order. */

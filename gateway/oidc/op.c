@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "../handlers/access.h"
 #include "../handlers/auth.h"
 #include "../http/request.h"
 #include "../metering.h"
@@ -422,6 +423,7 @@ static void
 authz_session(struct idg_req *r, int st)
 {
 	struct authz *a = r->hctx;
+	struct idg_policy_decision d;
 	const struct idg_dir_user *u;
 	char key[64], sid[32];
 	json_t *o;
@@ -458,6 +460,35 @@ authz_session(struct idg_req *r, int st)
 		idg_audit_async(r, r->tenant->id, u->email, "oidc.authorize", a->rp->c.client_id,
 		    "not_assigned");
 		authz_respond(r, a, "access_denied", "this app is not assigned to the user");
+		return;
+	}
+	/* The tenant's access policy for this app (rules scoped to it, too). */
+	idg_access_decide(r, u, a->rp->c.client_id, r->session.amr, &d);
+	if (d.action == IDG_POLICY_DENY || d.action == IDG_POLICY_REQUIRE_CERT) {
+		authz_respond(r, a, "access_denied", d.reason != NULL ? d.reason :
+		    "access_denied");
+		return;
+	}
+	if (d.action == IDG_POLICY_REQUIRE_TOTP) {
+		struct idg_buf ret, loc;
+		bool first = true;
+
+		if (a->prompt_none) {
+			authz_respond(r, a, "interaction_required", "a second factor is required");
+			return;
+		}
+		/* Step up: the code form, then back to this request. */
+		idg_buf_init(&ret, 4096);
+		idg_buf_init(&loc, 8192);
+		resume_url(r, a, &ret);
+		idg_buf_printf(&loc, "/t/%s/mfa?", r->company_id);
+		append_param(&loc, "return", ret.data, &first);
+		idg_buf_free(&ret);
+		authz_free(a);
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location",
+		    loc.data != NULL ? loc.data : "/");
+		idg_buf_free(&loc);
+		idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
 		return;
 	}
 	if (idg_random_b64url(a->code, sizeof(a->code), 32) != IDG_OK) {

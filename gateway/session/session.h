@@ -32,6 +32,8 @@ struct idg_redis;
 
 /* Session flags. */
 #define IDG_SESSION_MUST_CHANGE_PASSWORD 0x01u
+/* The password is done but a second factor is still owed: only /mfa and sign-out work. */
+#define IDG_SESSION_MFA_PENDING 0x02u
 
 struct idg_session {
 	char		id[IDG_SESSION_ID_LEN + 1];

@@ -472,3 +472,84 @@ idg_store_oidc_client_users(struct idg_store *s, int64_t tenant_id,
 		return IDG_INVALID;
 	return s->ops->oidc_client_users(s, tenant_id, fn, arg);
 }
+
+/* Second factor and tenant policy. */
+
+int
+idg_store_mfa_get(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    struct idg_user_mfa *out)
+{
+	if (out == NULL)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	return s->ops->mfa_get(s, tenant_id, user_id, out);
+}
+
+int
+idg_store_mfa_begin(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    const char *totp_sealed)
+{
+	if (totp_sealed == NULL || totp_sealed[0] == '\0' ||
+	    strlen(totp_sealed) >= sizeof(((struct idg_user_mfa *)0)->totp_sealed))
+		return IDG_INVALID;
+	return s->ops->mfa_begin(s, tenant_id, user_id, totp_sealed);
+}
+
+int
+idg_store_mfa_confirm(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t step,
+    const char hashes[][65], int nhashes)
+{
+	int i;
+
+	if (step < 0 || nhashes < 0 || nhashes > IDG_MFA_MAX_RECOVERY ||
+	    (nhashes > 0 && hashes == NULL))
+		return IDG_INVALID;
+	for (i = 0; i < nhashes; i++)
+		if (!hex64(hashes[i]))
+			return IDG_INVALID;
+	return s->ops->mfa_confirm(s, tenant_id, user_id, step, hashes, nhashes);
+}
+
+int
+idg_store_mfa_use_step(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t step)
+{
+	if (step <= 0)
+		return IDG_DECLINED;	/* last_step starts at 0: nothing at or below it */
+	return s->ops->mfa_use_step(s, tenant_id, user_id, step);
+}
+
+int
+idg_store_mfa_use_recovery(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    const char *hash)
+{
+	if (hash == NULL || !hex64(hash))
+		return IDG_INVALID;
+	return s->ops->mfa_use_recovery(s, tenant_id, user_id, hash);
+}
+
+int
+idg_store_mfa_reset(struct idg_store *s, int64_t tenant_id, int64_t user_id)
+{
+	return s->ops->mfa_reset(s, tenant_id, user_id);
+}
+
+int
+idg_store_policy_get(struct idg_store *s, int64_t tenant_id, char **text, bool *mfa_required)
+{
+	if (text == NULL || mfa_required == NULL)
+		return IDG_INVALID;
+	*text = NULL;
+	*mfa_required = false;
+	return s->ops->policy_get(s, tenant_id, text, mfa_required);
+}
+
+int
+idg_store_policy_set(struct idg_store *s, int64_t tenant_id, const char *text,
+    int mfa_required)
+{
+	if (mfa_required < -1 || mfa_required > 1)
+		return IDG_INVALID;
+	if (text != NULL && strlen(text) > IDG_POLICY_TEXT_MAX)
+		return IDG_INVALID;
+	return s->ops->policy_set(s, tenant_id, text, mfa_required);
+}

@@ -1,6 +1,7 @@
 /*
- * store.h - the durable store: tenants, users, groups, audit log, and the
- * tenant's OpenID provider (signing keys, clients, client assignments).
+ * store.h - the durable store: tenants, users, groups, audit log, the
+ * tenant's OpenID provider (signing keys, clients, client assignments),
+ * users' second factor (TOTP, recovery codes) and tenants' access policy.
  *
  * A backend is a const table of operations (struct idg_store_ops) found by
  * the name written in the config ("sqlite" now, "postgresql" later) plus an
@@ -20,8 +21,10 @@
  *  - contracted_ids >= IDG_CONTRACT_MIN, and never below current use;
  *  - every write bumps the store generation so running workers reload their
  *    directory snapshot, except sign-in bookkeeping (failed_attempts,
- *    last_sign_in_at, locked_until) and password hashes, which the snapshot
- *    does not hold (so guessing passwords cannot force rebuilds).
+ *    last_sign_in_at, locked_until, the TOTP last_step, recovery code use),
+ *    password hashes and unconfirmed TOTP secrets, which the snapshot does
+ *    not hold (so guessing passwords or codes cannot force rebuilds);
+ *  - a TOTP time step and a recovery code are each accepted once.
  *
  * Strings in the structs below are NUL-terminated and truncated to their
  * array size; e-mail addresses are stored and compared lower-cased.
@@ -167,6 +170,24 @@ struct idg_oidc_client {
 	bool	resource_server;	/* may call introspection (RFC 7662) */
 	int64_t	created_at;
 };
+
+/*
+ * A user's TOTP second factor. The secret is sealed under the master key by
+ * the caller (gateway/util/seal.h); the store never sees it in clear.
+ */
+struct idg_user_mfa {
+	int64_t	user_id;
+	char	totp_sealed[256];	/* sealed secret text */
+	bool	confirmed;		/* the user entered a valid code once */
+	int64_t	last_step;		/* last RFC 6238 time step accepted; 0 = none */
+	int	recovery_left;		/* unused recovery codes */
+	int64_t	updated_at;
+};
+
+/* Longest policy text idg_store_policy_set accepts (bytes). */
+#define IDG_POLICY_TEXT_MAX	(256 * 1024)
+/* Most recovery code hashes idg_store_mfa_confirm accepts. */
+#define IDG_MFA_MAX_RECOVERY	32
 
 /* Called once per row by the list operations; return non-zero to stop. */
 typedef int idg_tenant_each_fn(void *arg, const struct idg_tenant *t);
@@ -379,5 +400,68 @@ int	idg_store_oidc_client_assignments(struct idg_store *s, int64_t tenant_id,
  */
 int	idg_store_oidc_client_users(struct idg_store *s, int64_t tenant_id,
 	    idg_client_user_each_fn *fn, void *arg);
+
+/* Second factor (TOTP). user_id must belong to tenant_id, else IDG_NOTFOUND. */
+/* The user's TOTP state. IDG_NOTFOUND when the user has none (or is not in the tenant). */
+int	idg_store_mfa_get(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    struct idg_user_mfa *out);
+/*
+ * Stores a new unconfirmed sealed secret (enrolment start), replacing an
+ * unconfirmed one. IDG_EXISTS if the user has a confirmed secret (reset it
+ * first); IDG_INVALID for an empty or too long (>= 256) text; IDG_NOTFOUND
+ * for a user not in the tenant. Does not bump the generation.
+ */
+int	idg_store_mfa_begin(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    const char *totp_sealed);
+/*
+ * Ends enrolment in one transaction: confirmed = 1, last_step = step (the
+ * step of the code the user just entered, so it cannot be replayed), and
+ * the recovery code hashes (64 lower-case hex digits each, at most
+ * IDG_MFA_MAX_RECOVERY) replace any earlier ones. IDG_NOTFOUND without a
+ * pending secret; IDG_EXISTS when already confirmed; IDG_INVALID for a bad
+ * hash or count. Bumps the generation.
+ */
+int	idg_store_mfa_confirm(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    int64_t step, const char hashes[][65], int nhashes);
+/*
+ * Records the use of a time step atomically (one conditional UPDATE): IDG_OK
+ * if step > last_step (last_step = step), IDG_DECLINED if replayed (step <=
+ * last_step), IDG_NOTFOUND if the user has no secret. It does not check
+ * `confirmed`: the caller has read the state and refuses unconfirmed
+ * secrets at sign-in. Does not bump the generation.
+ */
+int	idg_store_mfa_use_step(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    int64_t step);
+/*
+ * Consumes a recovery code by its hash (idg_recovery_code_hash): IDG_OK once;
+ * IDG_DECLINED if unknown, already used, or the user has no confirmed
+ * secret; IDG_INVALID for a malformed hash.
+ */
+int	idg_store_mfa_use_recovery(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    const char *hash);
+/*
+ * Deletes the user's secret and recovery codes (admin reset; the user
+ * enrols again). IDG_NOTFOUND if there was nothing to delete or the user
+ * is not in the tenant. Bumps the generation when a confirmed secret goes.
+ */
+int	idg_store_mfa_reset(struct idg_store *s, int64_t tenant_id, int64_t user_id);
+
+/* Tenant access policy. */
+/*
+ * The tenant's policy text (*text owned, free(); NULL when none) and whether
+ * TOTP is required of every user (*mfa_required; false when unset). IDG_OK
+ * also for a tenant without settings.
+ */
+int	idg_store_policy_get(struct idg_store *s, int64_t tenant_id, char **text,
+	    bool *mfa_required);
+/*
+ * Changes the settings in one transaction: text NULL keeps the stored text,
+ * "" removes it (no policy); mfa_required -1 keeps, 0/1 sets. The text is
+ * stored as given (the caller has parsed it with policy/). IDG_NOTFOUND for
+ * an unknown tenant; IDG_INVALID for mfa_required outside -1..1, a text
+ * over IDG_POLICY_TEXT_MAX bytes. Bumps the generation.
+ */
+int	idg_store_policy_set(struct idg_store *s, int64_t tenant_id, const char *text,
+	    int mfa_required);
 
 #endif

@@ -107,6 +107,23 @@ struct idg_store_ops {
 		    const char *client_id, idg_client_assignment_each_fn *fn, void *arg);
 	int	(*oidc_client_users)(struct idg_store *s, int64_t tenant_id,
 		    idg_client_user_each_fn *fn, void *arg);
+
+	/* Second factor and tenant policy; arguments already checked by store.c. */
+	int	(*mfa_get)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    struct idg_user_mfa *out);
+	int	(*mfa_begin)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    const char *totp_sealed);
+	int	(*mfa_confirm)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    int64_t step, const char hashes[][65], int nhashes);
+	int	(*mfa_use_step)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    int64_t step);
+	int	(*mfa_use_recovery)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    const char *hash);
+	int	(*mfa_reset)(struct idg_store *s, int64_t tenant_id, int64_t user_id);
+	int	(*policy_get)(struct idg_store *s, int64_t tenant_id, char **text,
+		    bool *mfa_required);
+	int	(*policy_set)(struct idg_store *s, int64_t tenant_id, const char *text,
+		    int mfa_required);
 };
 
 /* The common head of every backend instance. */

@@ -36,6 +36,8 @@ enum sid {
 	S_K_INS, S_K_LIST_ALL, S_K_LIST_USE, S_K_NEXT, S_K_RETIRE, S_K_ACTIVATE, S_K_PURGE,
 	S_C_INS, S_C_GET, S_C_LIST, S_C_ROWID, S_C_DEL, S_C_SECRET,
 	S_CA_INS_U, S_CA_INS_G, S_CA_LIST, S_CA_USERS,
+	S_MFA_GET, S_MFA_STATE, S_MFA_INS, S_MFA_DEL, S_MFA_CONFIRM, S_MFA_STEP,
+	S_RC_DEL, S_RC_INS, S_RC_USE, S_P_GET, S_P_SET,
 	S_COUNT
 };
 
@@ -158,6 +160,30 @@ static const char *const sql_text[S_COUNT] = {
 	    " JOIN users u ON u.id = x.uid"
 	    " WHERE c.tenant_id = ?1 AND u.tenant_id = ?1 AND u.status != 2"
 	    " ORDER BY c.client_id, x.uid",
+	[S_MFA_GET] = "SELECT m.user_id, m.totp_sealed, m.confirmed, m.last_step, m.updated_at,"
+	    " (SELECT COUNT(*) FROM user_recovery_codes r WHERE r.user_id = m.user_id"
+	    " AND r.used_at = 0) FROM user_mfa m WHERE m.tenant_id = ?1 AND m.user_id = ?2",
+	[S_MFA_STATE] = "SELECT confirmed FROM user_mfa WHERE tenant_id = ?1 AND user_id = ?2",
+	[S_MFA_INS] = "INSERT INTO user_mfa (user_id, tenant_id, totp_sealed, confirmed,"
+	    " last_step, updated_at) VALUES (?2, ?1, ?3, 0, 0, ?4)",
+	[S_MFA_DEL] = "DELETE FROM user_mfa WHERE tenant_id = ?1 AND user_id = ?2",
+	[S_MFA_CONFIRM] = "UPDATE user_mfa SET confirmed = 1, last_step = ?3, updated_at = ?4"
+	    " WHERE tenant_id = ?1 AND user_id = ?2 AND confirmed = 0",
+	/* One statement: two racing sign-ins cannot both move last_step to the same step. */
+	[S_MFA_STEP] = "UPDATE user_mfa SET last_step = ?3, updated_at = ?4"
+	    " WHERE tenant_id = ?1 AND user_id = ?2 AND last_step < ?3",
+	[S_RC_DEL] = "DELETE FROM user_recovery_codes WHERE user_id = ?1",
+	[S_RC_INS] = "INSERT INTO user_recovery_codes (user_id, hash, used_at)"
+	    " VALUES (?1, ?2, 0)",
+	[S_RC_USE] = "UPDATE user_recovery_codes SET used_at = ?4 WHERE user_id = ?2"
+	    " AND hash = ?3 AND used_at = 0 AND EXISTS (SELECT 1 FROM user_mfa m"
+	    " WHERE m.user_id = ?2 AND m.tenant_id = ?1 AND m.confirmed = 1)",
+	[S_P_GET] = "SELECT policy_text, mfa_required FROM tenant_policy WHERE tenant_id = ?1",
+	[S_P_SET] = "INSERT INTO tenant_policy (tenant_id, policy_text, mfa_required,"
+	    " updated_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (tenant_id) DO UPDATE SET"
+	    " policy_text = CASE WHEN ?5 THEN excluded.policy_text ELSE policy_text END,"
+	    " mfa_required = CASE WHEN ?6 THEN excluded.mfa_required ELSE mfa_required END,"
+	    " updated_at = excluded.updated_at",
 };
 
 struct sq {
@@ -1780,6 +1806,278 @@ sq_oidc_client_users(struct idg_store *s, int64_t tenant_id, idg_client_user_eac
 	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
 }
 
+/* Second factor. */
+
+/* Binds (tenant_id, user_id) as ?1, ?2 of a cached statement; NULL if it cannot be prepared. */
+static sqlite3_stmt *
+get_tu(struct sq *q, enum sid id, int64_t tenant_id, int64_t user_id)
+{
+	sqlite3_stmt *st = get(q, id);
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, tenant_id);
+		sqlite3_bind_int64(st, 2, user_id);
+	}
+	return st;
+}
+
+static int
+sq_mfa_get(struct idg_store *s, int64_t tenant_id, int64_t user_id, struct idg_user_mfa *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get_tu(q, S_MFA_GET, tenant_id, user_id);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->user_id = sqlite3_column_int64(st, 0);
+		col_text(st, 1, out->totp_sealed, sizeof(out->totp_sealed));
+		out->confirmed = sqlite3_column_int(st, 2) != 0;
+		out->last_step = sqlite3_column_int64(st, 3);
+		out->updated_at = sqlite3_column_int64(st, 4);
+		out->recovery_left = sqlite3_column_int(st, 5);
+	}
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+/* Whether the user has a secret (*confirmed set) or not (IDG_NOTFOUND). */
+static int
+mfa_state(struct sq *q, int64_t tenant_id, int64_t user_id, bool *confirmed)
+{
+	sqlite3_stmt *st = get_tu(q, S_MFA_STATE, tenant_id, user_id);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*confirmed = sqlite3_column_int(st, 0) != 0;
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+/* Deletes the user's recovery codes (inside the caller's transaction). */
+static int
+recovery_clear(struct sq *q, int64_t user_id, const char *func)
+{
+	sqlite3_stmt *st = get(q, S_RC_DEL);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, user_id);
+	return run(q, st, func);
+}
+
+static int
+sq_mfa_begin(struct idg_store *s, int64_t tenant_id, int64_t user_id, const char *totp_sealed)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	bool confirmed = false;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = user_query(q, S_U_BYID, tenant_id, NULL, user_id, NULL, __func__)) !=
+	    IDG_OK)
+		goto out;
+	status = mfa_state(q, tenant_id, user_id, &confirmed);
+	if (status == IDG_OK && confirmed) {
+		status = IDG_EXISTS;	/* a working factor is replaced only by a reset */
+		goto out;
+	}
+	if (status != IDG_OK && status != IDG_NOTFOUND)
+		goto out;
+	if ((st = get_tu(q, S_MFA_DEL, tenant_id, user_id)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	if ((status = run(q, st, __func__)) != IDG_OK ||
+	    (status = recovery_clear(q, user_id, __func__)) != IDG_OK)
+		goto out;
+	if ((st = get_tu(q, S_MFA_INS, tenant_id, user_id)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_text(st, 3, totp_sealed, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_mfa_confirm(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t step,
+    const char hashes[][65], int nhashes)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	bool confirmed = false;
+	int status, i;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = mfa_state(q, tenant_id, user_id, &confirmed)) != IDG_OK)
+		goto out;
+	if (confirmed) {
+		status = IDG_EXISTS;
+		goto out;
+	}
+	if ((st = get_tu(q, S_MFA_CONFIRM, tenant_id, user_id)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 3, step);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if ((status = run(q, st, __func__)) != IDG_OK ||
+	    (status = recovery_clear(q, user_id, __func__)) != IDG_OK)
+		goto out;
+	for (i = 0; i < nhashes; i++) {
+		if ((st = get(q, S_RC_INS)) == NULL) {
+			status = IDG_ERR;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, user_id);
+		sqlite3_bind_text(st, 2, hashes[i], 64, SQLITE_STATIC);
+		if ((status = run(q, st, __func__)) != IDG_OK) {
+			if (status == IDG_EXISTS)
+				status = IDG_INVALID;	/* the same hash twice */
+			goto out;
+		}
+	}
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_mfa_use_step(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t step)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get_tu(q, S_MFA_STEP, tenant_id, user_id);
+	bool confirmed;
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 3, step);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		return status;
+	if (sqlite3_changes(q->db) == 1)
+		return IDG_OK;
+	/* Nothing changed: a replay, or no secret at all. */
+	status = mfa_state(q, tenant_id, user_id, &confirmed);
+	return status == IDG_OK ? IDG_DECLINED : status;
+}
+
+static int
+sq_mfa_use_recovery(struct idg_store *s, int64_t tenant_id, int64_t user_id, const char *hash)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get_tu(q, S_RC_USE, tenant_id, user_id);
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_text(st, 3, hash, 64, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		return status;
+	return sqlite3_changes(q->db) == 1 ? IDG_OK : IDG_DECLINED;
+}
+
+static int
+sq_mfa_reset(struct idg_store *s, int64_t tenant_id, int64_t user_id)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status, deleted = 0;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = user_query(q, S_U_BYID, tenant_id, NULL, user_id, NULL, __func__)) !=
+	    IDG_OK)
+		goto out;
+	if ((st = get_tu(q, S_MFA_DEL, tenant_id, user_id)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	deleted = sqlite3_changes(q->db);
+	/* Codes without a secret are useless: cleared whether or not there was one. */
+	status = recovery_clear(q, user_id, __func__);
+out:
+	status = tx_end(q, status, __func__);
+	return status == IDG_OK && deleted == 0 ? IDG_NOTFOUND : status;
+}
+
+/* Tenant policy. */
+
+static int
+sq_policy_get(struct idg_store *s, int64_t tenant_id, char **text, bool *mfa_required)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_P_GET);
+	const unsigned char *t;
+	int rc, status = IDG_OK;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*mfa_required = sqlite3_column_int(st, 1) != 0;
+		if ((t = sqlite3_column_text(st, 0)) != NULL &&
+		    (*text = strdup((const char *)t)) == NULL) {
+			log_error("out of memory");
+			status = IDG_ERR;
+		}
+	}
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(q, __func__, rc);
+	return status;
+}
+
+static int
+sq_policy_set(struct idg_store *s, int64_t tenant_id, const char *text, int mfa_required)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, tenant_id, &n)) != IDG_OK)	/* tenant exists? */
+		goto out;
+	if ((st = get(q, S_P_SET)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	/* "" removes the text: stored as NULL, read back as "no policy". */
+	if (text != NULL && text[0] != '\0')
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int(st, 3, mfa_required == 1 ? 1 : 0);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	sqlite3_bind_int(st, 5, text != NULL ? 1 : 0);
+	sqlite3_bind_int(st, 6, mfa_required >= 0 ? 1 : 0);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
 const struct idg_store_ops idg_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1822,4 +2120,12 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.oidc_client_assign = sq_oidc_client_assign,
 	.oidc_client_assignments = sq_oidc_client_assignments,
 	.oidc_client_users = sq_oidc_client_users,
+	.mfa_get = sq_mfa_get,
+	.mfa_begin = sq_mfa_begin,
+	.mfa_confirm = sq_mfa_confirm,
+	.mfa_use_step = sq_mfa_use_step,
+	.mfa_use_recovery = sq_mfa_use_recovery,
+	.mfa_reset = sq_mfa_reset,
+	.policy_get = sq_policy_get,
+	.policy_set = sq_policy_set,
 };

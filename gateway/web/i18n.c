@@ -130,6 +130,54 @@ static const struct text texts[] = {
 	  "You were signed out because your session expired. Sign in again to continue.",
 	  "一定時間が経過したため、ログアウトしました。"
 	  "続行するには、もう一度ログインしてください。" },
+	{ "error.ip_not_allowed.title", "Not allowed from this network",
+	  "このネットワークからは利用できません" },
+	{ "error.ip_not_allowed",
+	  "Your company's access policy does not allow sign-in from the network you are on. "
+	  "Connect from the office or the company VPN, or ask your administrator.",
+	  "会社のアクセスポリシーにより、現在のネットワークからはログインできません。"
+	  "社内ネットワークまたは社内VPNから接続するか、管理者にお問い合わせください。" },
+	{ "error.outside_allowed_hours.title", "Outside the allowed hours",
+	  "利用可能な時間外です" },
+	{ "error.outside_allowed_hours",
+	  "Your company's access policy does not allow sign-in at this time. "
+	  "Try again during the allowed hours, or ask your administrator.",
+	  "会社のアクセスポリシーにより、現在の時間帯はログインできません。"
+	  "利用可能な時間帯に再度お試しいただくか、管理者にお問い合わせください。" },
+	{ "error.mfa_required.title", "A second sign-in step is required",
+	  "追加の認証が必要です" },
+	{ "error.mfa_required",
+	  "This requires a code from your authenticator app. Sign in again and enter the code.",
+	  "認証アプリのコード入力が必要です。もう一度ログインしてコードを入力してください。" },
+	{ "error.mfa_invalid_code", "The code is not valid, or it was already used. "
+	  "Enter the current code from your authenticator app.",
+	  "コードが正しくないか、すでに使用されています。認証アプリに表示されている現在のコードを入力してください。" },
+	{ "mfa.title", "Enter your verification code", "確認コードの入力" },
+	{ "mfa.intro", "Open your authenticator app and enter the 6-digit code for this account.",
+	  "認証アプリを開き、このアカウントの6桁のコードを入力してください。" },
+	{ "mfa.code", "Verification code", "確認コード" },
+	{ "mfa.code_hint", "A 6-digit code, or one of your recovery codes.",
+	  "6桁のコード、またはリカバリーコードのいずれかを入力してください。" },
+	{ "mfa.submit", "Verify", "確認" },
+	{ "mfa.enrol_title", "Set up your authenticator app", "認証アプリの設定" },
+	{ "mfa.enrol_intro",
+	  "Scan this QR code with an authenticator app (for example Google Authenticator or "
+	  "Microsoft Authenticator), then enter the 6-digit code it shows.",
+	  "認証アプリ（Google Authenticator、Microsoft Authenticator など）でこのQRコードを読み取り、"
+	  "表示された6桁のコードを入力してください。" },
+	{ "mfa.qr_alt", "QR code for your authenticator app", "認証アプリ用のQRコード" },
+	{ "mfa.manual_key", "Cannot scan? Enter this key instead:",
+	  "読み取れない場合は、次のキーを入力してください:" },
+	{ "mfa.enrol_code_hint", "The 6-digit code shown by the app for this account.",
+	  "アプリに表示された、このアカウントの6桁のコード。" },
+	{ "mfa.enrol_submit", "Confirm and turn on", "確認して有効にする" },
+	{ "recovery.title", "Save your recovery codes", "リカバリーコードを保管してください" },
+	{ "recovery.intro",
+	  "Each code signs you in once if you lose your phone. They are shown only now: "
+	  "print them or keep them somewhere safe.",
+	  "スマートフォンを紛失したときに、各コードで1回ずつログインできます。表示は今回のみです。"
+	  "印刷するか、安全な場所に保管してください。" },
+	{ "recovery.continue", "I have saved them, continue", "保管しました。続ける" },
 	{ "error.access_denied.title", "Access denied", "アクセスが許可されていません" },
 	{ "error.access_denied",
 	  "Your company's access policy does not allow this. "

@@ -13,6 +13,10 @@
  */
 #include "pages.h"
 
+#include <stdlib.h>
+
+#include <openssl/evp.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -476,6 +480,100 @@ idg_page_password(struct idg_buf *b, const struct idg_page_ctx *ctx,
 		txt(&o, "password.cancel");
 		put(&o, "</a></p>\n");
 	}
+	foot(&o);
+	return o.st;
+}
+
+int
+idg_page_mfa(struct idg_buf *b, const struct idg_page_ctx *ctx, const struct idg_mfa_page *m)
+{
+	struct out o;
+
+	if (begin(&o, b, ctx) != IDG_OK || m == NULL || m->company_id == NULL ||
+	    !idg_company_id_valid(m->company_id) || m->csrf == NULL ||
+	    (m->enrol && (m->qr_svg == NULL || m->manual_key == NULL)))
+		return IDG_INVALID;
+	head(&o, ctx, m->enrol ? "mfa.enrol_title" : "mfa.title", "page-mfa");
+	put(&o, "<h1>");
+	txt(&o, m->enrol ? "mfa.enrol_title" : "mfa.title");
+	put(&o, "</h1>\n<p class=\"muted\">");
+	txt(&o, m->enrol ? "mfa.enrol_intro" : "mfa.intro");
+	put(&o, "</p>\n");
+	if (m->enrol) {
+		char *b64 = NULL;
+		size_t n = strlen(m->qr_svg);
+
+		/* An <img> with a data: URI: the page's CSP allows data: images only. */
+		if ((b64 = malloc(4 * ((n + 2) / 3) + 1)) != NULL) {
+			EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)m->qr_svg,
+			    (int)n);
+			put(&o, "<p class=\"qr\"><img id=\"mfa-qr\" width=\"220\" height=\"220\" "
+			    "src=\"data:image/svg+xml;base64,");
+			put(&o, b64);
+			put(&o, "\" alt=\"");
+			txt(&o, "mfa.qr_alt");
+			put(&o, "\"></p>\n");
+			free(b64);
+		}
+		put(&o, "<p class=\"hint\">");
+		txt(&o, "mfa.manual_key");
+		put(&o, " <code id=\"mfa-key\">");
+		esc(&o, m->manual_key);
+		put(&o, "</code></p>\n");
+	}
+	form_error(&o, m->error_key);
+	put(&o, "<form id=\"mfa-form\" class=\"form\" method=\"post\" action=\"");
+	tenant_url(&o, m->company_id, "mfa");
+	put(&o, "\">\n");
+	csrf_field(&o, m->csrf);
+	if (m->return_to != NULL) {
+		put(&o, "<input type=\"hidden\" name=\"return\" value=\"");
+		esc(&o, m->return_to);
+		put(&o, "\">\n");
+	}
+	put(&o, "<div class=\"field\">\n<label for=\"code\">");
+	txt(&o, "mfa.code");
+	put(&o, "</label>\n<input id=\"code\" name=\"code\" type=\"text\" "
+	    "inputmode=\"numeric\" autocomplete=\"one-time-code\" autocapitalize=\"none\" "
+	    "spellcheck=\"false\" maxlength=\"20\" required autofocus");
+	if (m->error_key != NULL)
+		put(&o, " aria-describedby=\"form-error\"");
+	put(&o, ">\n<p class=\"hint\">");
+	txt(&o, m->enrol ? "mfa.enrol_code_hint" : "mfa.code_hint");
+	put(&o, "</p>\n</div>\n<button id=\"mfa-submit\" type=\"submit\" "
+	    "class=\"btn btn-primary\">");
+	txt(&o, m->enrol ? "mfa.enrol_submit" : "mfa.submit");
+	put(&o, "</button>\n</form>\n");
+	foot(&o);
+	return o.st;
+}
+
+int
+idg_page_recovery_codes(struct idg_buf *b, const struct idg_page_ctx *ctx,
+    const char *const *codes, size_t n, const char *continue_url)
+{
+	struct out o;
+	size_t i;
+
+	if (begin(&o, b, ctx) != IDG_OK || codes == NULL || continue_url == NULL ||
+	    continue_url[0] != '/')
+		return IDG_INVALID;
+	head(&o, ctx, "recovery.title", "page-recovery");
+	put(&o, "<h1>");
+	txt(&o, "recovery.title");
+	put(&o, "</h1>\n<div class=\"alert alert-info\"><p>");
+	txt(&o, "recovery.intro");
+	put(&o, "</p></div>\n<ul id=\"recovery-codes\" class=\"codes\">\n");
+	for (i = 0; i < n; i++) {
+		put(&o, "<li><code>");
+		esc(&o, codes[i]);
+		put(&o, "</code></li>\n");
+	}
+	put(&o, "</ul>\n<p><a id=\"recovery-continue\" class=\"btn btn-primary\" href=\"");
+	esc(&o, continue_url);
+	put(&o, "\">");
+	txt(&o, "recovery.continue");
+	put(&o, "</a></p>\n");
 	foot(&o);
 	return o.st;
 }

@@ -47,6 +47,21 @@ int	idg_page_portal(struct idg_buf *b, const struct idg_page_ctx *ctx,
 /* Password change form posting to /t/{company_id}/password; forced = temporary password. */
 int	idg_page_password(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	    const char *company_id, bool forced, const char *error_key, const char *csrf);
+/* The second-factor page: a code form, and when enrolling the QR code and key. */
+struct idg_mfa_page {
+	const char	*company_id;
+	bool		 enrol;		/* first time: show how to add the account */
+	const char	*qr_svg;	/* enrol: the otpauth URI as an SVG document */
+	const char	*manual_key;	/* enrol: base32 key for manual entry */
+	const char	*error_key;	/* i18n key or NULL */
+	const char	*csrf;
+	const char	*return_to;	/* local path to resume afterwards, or NULL */
+};
+int	idg_page_mfa(struct idg_buf *b, const struct idg_page_ctx *ctx,
+	    const struct idg_mfa_page *m);
+/* Recovery codes, shown once after enrolment, with a link to go on. */
+int	idg_page_recovery_codes(struct idg_buf *b, const struct idg_page_ctx *ctx,
+	    const char *const *codes, size_t n, const char *continue_url);
 /* An error page for a code from errors.h (title, sentence, a way back). */
 int	idg_page_error(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	    const char *code, const char *back_url);

@@ -118,7 +118,7 @@ test_encode_rejects(void **state)
 	s.amr = 0x10;
 	assert_int_equal(idg_session_encode(&s, buf, sizeof(buf)), -1);
 	sample(&s);
-	s.flags = 0x2;
+	s.flags = 0x4;	/* an unknown flag bit */
 	assert_int_equal(idg_session_encode(&s, buf, sizeof(buf)), -1);
 	sample(&s);
 	s.csrf[10] = '|';
@@ -162,7 +162,7 @@ test_decode_rejects(void **state)
 		"1|acme|7|42|1700000000|1700000100|16|1|" CSRF,		/* amr */
 		"1|acme|7|42|1700000000|1700000100|1000|1|" CSRF,
 		"1|acme|7|42|1700000000|1700000100||1|" CSRF,
-		"1|acme|7|42|1700000000|1700000100|3|2|" CSRF,		/* flags */
+		"1|acme|7|42|1700000000|1700000100|3|4|" CSRF,		/* flags */
 		"1|acme|7|42|1700000000|1700000100|3|-1|" CSRF,
 		"1|acme|7|42|1700000000|1700000100|3|1|",		/* csrf */
 		"1|acme|7|42|1700000000|1700000100|3|1|" CSRF "x",
