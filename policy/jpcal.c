@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "gateway/util/status.h"
-#include "gateway/util/str.h"
 
 struct ov_entry {
 	int32_t	 key;		/* y * 10000 + m * 100 + d */

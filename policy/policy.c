@@ -2,10 +2,10 @@
  * policy.c - the policy rule parser, evaluator and canonical formatter; see
  * policy.h for the contracts and policy/README.md for the language. All the
  * work is done at parse time: address lists become sorted, merged ranges
- * searched by bisection, name lists are sorted for bisection, times become
- * minute counts and day bit masks. The evaluator only reads the compiled
- * policy and the context, and allocates nothing. This file does not read
- * files, clocks or the environment.
+ * searched by bisection, name lists become hash-sorted tables behind a 64-bit
+ * filter, times become minute counts and day bit masks. The evaluator only
+ * reads the compiled policy and the context, and allocates nothing. This file
+ * does not read files, clocks or the environment.
  */
 #include "policy.h"
 
@@ -22,7 +22,8 @@
 #define NAME_MAX_BYTES	64	/* rule names and reason codes */
 #define ITEM_MAX_BYTES	255	/* group names and app identifiers */
 #define WINDOWS_MAX	16	/* time windows in one condition */
-#define GROUPS_HASHED	32	/* context groups hashed once per evaluation; more are hashed per use */
+/* context groups hashed once per evaluation; any more are hashed at each use */
+#define GROUPS_HASHED	32
 /* now is clamped to +-10^12 s (about 31,000 years) so date math cannot overflow */
 #define NOW_LIMIT	1000000000000LL
 
@@ -425,7 +426,8 @@ parse_ip_list(struct lex *lx, struct cond *c)
 		if (!next(lx, &t) || teq(&t, ","))
 			return perr(lx, "expected an address or CIDR list after 'in'");
 		if (lx->pol->ncidrs >= IDG_POLICY_MAX_CIDRS)
-			return perr(lx, "too many CIDRs (max %d in a policy)", IDG_POLICY_MAX_CIDRS);
+			return perr(lx, "too many CIDRs (max %d in a policy)",
+			    IDG_POLICY_MAX_CIDRS);
 		if (t.n >= sizeof(buf))
 			return perr(lx, "bad address or CIDR '%.*s'", TQ(&t));
 		memcpy(buf, t.s, t.n);
@@ -481,6 +483,9 @@ parse_str_list(struct lex *lx, struct cond *c)
 			return perr(lx, "expected a name list after 'in'");
 		if (t.n > ITEM_MAX_BYTES)
 			return perr(lx, "name longer than %d bytes '%.*s'", ITEM_MAX_BYTES, TQ(&t));
+		/* canonical text puts a blank before each item, where '#' would open a comment */
+		if (t.s[0] == '#')
+			return perr(lx, "a name cannot start with '#' ('%.*s')", TQ(&t));
 		if (grow(&c->strs, &cap, c->nstrs, sizeof(*c->strs)) != IDG_OK ||
 		    (c->strs[c->nstrs] = dup_n(t.s, t.n)) == NULL)
 			return IDG_ERR;
@@ -806,7 +811,8 @@ parse_rule(struct lex *lx, struct rule *r)
 		if (r->action == IDG_POLICY_ALLOW)
 			return perr(lx, "an allow rule has no reason");
 		if (!next(lx, &t) || !word_ok(&t, true))
-			return perr(lx, "expected a reason code (1-64 of a-z 0-9 _) after 'reason'");
+			return perr(lx, "expected a reason code (1-64 of a-z 0-9 _) after "
+			    "'reason'");
 		if ((r->reason_set = dup_n(t.s, t.n)) == NULL)
 			return IDG_ERR;
 	}
@@ -881,7 +887,8 @@ parse_line(struct lex *lx, size_t *rcap, bool *seen_default, bool *seen_tz)
 		p->nrules++;
 		return IDG_OK;
 	} else {
-		return perr(lx, "unknown statement '%.*s' (want rule, default or timezone)", TQ(&t));
+		return perr(lx, "unknown statement '%.*s' (want rule, default or timezone)",
+		    TQ(&t));
 	}
 	if (next(lx, &t))
 		return perr(lx, "unexpected '%.*s'", TQ(&t));

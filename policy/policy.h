@@ -48,7 +48,8 @@ int	idg_policy_parse(const char *text, size_t len, struct idg_policy **out, char
 void	idg_policy_free(struct idg_policy *p);
 
 struct idg_policy_ctx {
-	const char		*app;		/* client_id / SP entity ID at app access; NULL at sign-in */
+	/* client_id / SP entity ID at app access; NULL at sign-in */
+	const char		*app;
 	const struct idg_ip	*ip;		/* client address, NULL if unknown */
 	int64_t			 now;		/* unix seconds (the caller's clock) */
 	const char *const	*groups;	/* the user's group names */

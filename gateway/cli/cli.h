@@ -1,7 +1,7 @@
 /*
  * cli.h - the administrative subcommands of the idgate binary: migrate,
- * tenant, user, group, audit, oidc (the daemon itself and check-config live in
- * main.c).
+ * tenant, user, group, audit, oidc, policy (the daemon itself and check-config
+ * live in main.c).
  *
  * They run against the store named in the configuration, in-process and
  * blocking; a running gateway sees the change within a second through the

@@ -77,15 +77,18 @@ make_policy(void)
 			    "team-%d, lead-%d\n", i, i, i + 1, i);
 			break;
 		case 2:
-			idg_buf_printf(&b, "rule cert-%d: require cert when app in app-%d, app-%d\n",
+			idg_buf_printf(&b,
+			    "rule cert-%d: require cert when app in app-%d, app-%d\n",
 			    i, i, i + 1);
 			break;
 		case 3:
-			idg_buf_printf(&b, "rule hours-%d: deny when group in shift-%d and time not "
+			idg_buf_printf(&b,
+			    "rule hours-%d: deny when group in shift-%d and time not "
 			    "in mon-fri 08:00-20:00\n", i, i);
 			break;
 		case 4:
-			idg_buf_printf(&b, "rule night-%d: allow when group in night-%d and time in "
+			idg_buf_printf(&b,
+			    "rule night-%d: allow when group in night-%d and time in "
 			    "22:00-06:00\n", i, i);
 			break;
 		case 5:
@@ -174,7 +177,8 @@ main(int argc, char **argv)
 			break;
 		case 1:
 			snprintf(a, sizeof(a), "%u.%u.%u.%u", (unsigned)(rnd() % 224),
-			    (unsigned)(rnd() % 256), (unsigned)(rnd() % 256), (unsigned)(rnd() % 256));
+			    (unsigned)(rnd() % 256), (unsigned)(rnd() % 256),
+			    (unsigned)(rnd() % 256));
 			break;
 		default:
 			snprintf(a, sizeof(a), "10.%u.%u.%u", (unsigned)(rnd() % 256),
@@ -196,7 +200,8 @@ main(int argc, char **argv)
 		c->groups = grp[i];
 		c->ngroups = 1 + rnd() % 3;
 		if (rnd() % 3 != 0) {
-			static const char *const kinds[] = { "app", "report", "hr", "secret", "crm" };
+			static const char *const kinds[] = { "app", "report", "hr", "secret",
+			    "crm" };
 
 			snprintf(aname[i], sizeof(aname[i]), "%s-%u", kinds[rnd() % 5],
 			    (unsigned)(rnd() % 100));
