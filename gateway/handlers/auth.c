@@ -152,6 +152,23 @@ idg_auth_require(struct idg_req *r, int st)
 	return false;
 }
 
+const char *
+idg_valid_return(struct idg_req *r, const char *ret)
+{
+	char prefix[64];
+	const unsigned char *p;
+
+	if (ret == NULL || strlen(ret) >= IDG_RETURN_MAX)
+		return NULL;
+	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
+	if (strncmp(ret, prefix, strlen(prefix)) != 0)
+		return NULL;
+	for (p = (const unsigned char *)ret; *p != '\0'; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return NULL;
+	return ret;
+}
+
 static int
 login_mac(struct idg_req *r, const char *nonce, char *out, size_t outsz)
 {

@@ -46,6 +46,15 @@ bool	idg_csrf_login_check(struct idg_req *r, const char *token);
 /* A form's csrf field against the session's secret (constant time). */
 bool	idg_csrf_session_check(struct idg_req *r, const char *token);
 
+#define IDG_RETURN_MAX 2048
+
+/*
+ * Where to go after sign-in or the second step, when a protocol front end
+ * sent the user: only this tenant's own authorization endpoint, printable
+ * ASCII, bounded (no open redirect). Returns ret or NULL.
+ */
+const char *idg_valid_return(struct idg_req *r, const char *ret);
+
 /* Writes an audit event from the loop via the work pool (best effort, logged on failure). */
 void	idg_audit_async(struct idg_req *r, int64_t tenant_id, const char *actor,
 	    const char *action, const char *target, const char *result);

@@ -68,28 +68,7 @@ idg_h_login_global(struct idg_req *r)
 
 /* ---- the sign-in form ---- */
 
-#define RETURN_MAX 2048
 
-/*
- * Where to go after sign-in, when a protocol front end sent the user here:
- * only this tenant's own authorization endpoint (no open redirect).
- */
-static const char *
-valid_return(struct idg_req *r, const char *ret)
-{
-	char prefix[64];
-	const unsigned char *p;
-
-	if (ret == NULL || strlen(ret) >= RETURN_MAX)
-		return NULL;
-	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
-	if (strncmp(ret, prefix, strlen(prefix)) != 0)
-		return NULL;
-	for (p = (const unsigned char *)ret; *p != '\0'; p++)
-		if (*p < 0x21 || *p > 0x7e)
-			return NULL;
-	return ret;
-}
 
 static void
 render_login(struct idg_req *r, int status, const char *email, const char *error_key,
@@ -127,7 +106,7 @@ void
 idg_h_login_form(struct idg_req *r)
 {
 	const char *hint = idg_params_get(&r->query, "login_hint");
-	const char *ret = valid_return(r, idg_params_get(&r->query, "return"));
+	const char *ret = idg_valid_return(r, idg_params_get(&r->query, "return"));
 	char name[64], id[64];
 
 	idg_session_cookie_name(r->company_id, name, sizeof(name));
@@ -149,7 +128,7 @@ struct signin {
 	char		 email[255];
 	char		 password[1024];
 	char		 old_sid[IDG_SESSION_ID_LEN + 8];
-	char		 return_to[RETURN_MAX];
+	char		 return_to[IDG_RETURN_MAX];
 	int64_t		 tenant_id;
 	/* results from the pool */
 	int		 status;	/* IDG_OK, IDG_DECLINED, IDG_UNAVAILABLE */
@@ -442,7 +421,7 @@ idg_h_login_submit(struct idg_req *r)
 		render_login(r, 401, j->email, "error.invalid_credentials", NULL);
 		return;
 	}
-	if (valid_return(r, idg_params_get(&f, "return")) != NULL)
+	if (idg_valid_return(r, idg_params_get(&f, "return")) != NULL)
 		idg_strlcpy(j->return_to, idg_params_get(&f, "return"), sizeof(j->return_to));
 	idg_strlcpy(j->password, pw, sizeof(j->password));
 	idg_wipe((char *)pw, strlen(pw));

@@ -33,14 +33,13 @@
 #include "handlers.h"
 
 #define SEAL_INFO "idgate totp v1"
-#define RETURN_MAX 2048
 
 struct mfa_job {
 	struct idg_req	*r;
 	int64_t		 tenant_id, user_id;
 	char		 email[255];
 	char		 code[32];
-	char		 return_to[RETURN_MAX];
+	char		 return_to[IDG_RETURN_MAX];
 	char		 old_sid[IDG_SESSION_ID_LEN + 8];
 	bool		 verify;	/* POST: check a code; GET: prepare the page */
 	/* results */
@@ -58,23 +57,6 @@ aad_of(int64_t tenant_id, int64_t user_id, char *out, size_t outsz)
 	snprintf(out, outsz, "%lld:%lld", (long long)tenant_id, (long long)user_id);
 }
 
-/* A local path under this tenant's OIDC authorize or portal only. */
-static const char *
-valid_return(struct idg_req *r, const char *ret)
-{
-	char prefix[64];
-	const unsigned char *p;
-
-	if (ret == NULL || strlen(ret) >= RETURN_MAX)
-		return NULL;
-	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
-	if (strncmp(ret, prefix, strlen(prefix)) != 0)
-		return NULL;
-	for (p = (const unsigned char *)ret; *p != '\0'; p++)
-		if (*p < 0x21 || *p > 0x7e)
-			return NULL;
-	return ret;
-}
 
 /* Pool: the user's authenticator, or a fresh unconfirmed one to enrol. */
 static int
@@ -242,7 +224,7 @@ renewed(void *arg, int status, const struct idg_session *ns)
 	struct mfa_job *j = r->hctx;
 	struct idg_page_ctx pc = { r->lang, r->path, NULL };
 	const char *codes[IDG_RECOVERY_CODES];
-	char name[64], loc[RETURN_MAX + 64];
+	char name[64], loc[IDG_RETURN_MAX + 64];
 	struct idg_buf b;
 	int i;
 
@@ -330,7 +312,7 @@ get_next(struct idg_req *r, int st)
 		idg_reply_error(r, "internal_error");
 		return;
 	}
-	if ((ret = valid_return(r, idg_params_get(&r->query, "return"))) != NULL)
+	if ((ret = idg_valid_return(r, idg_params_get(&r->query, "return"))) != NULL)
 		idg_strlcpy(j->return_to, ret, sizeof(j->return_to));
 	submit(r, j);
 }
@@ -393,7 +375,7 @@ post_next(struct idg_req *r, int st)
 	j->verify = true;
 	j->r = r;
 	idg_strlcpy(j->code, code, sizeof(j->code));
-	if ((ret = valid_return(r, idg_params_get(&f, "return"))) != NULL)
+	if ((ret = idg_valid_return(r, idg_params_get(&f, "return"))) != NULL)
 		idg_strlcpy(j->return_to, ret, sizeof(j->return_to));
 	idg_params_free(&f);
 	snprintf(key, sizeof(key), "rl:mfa:%lld:%lld", (long long)r->session.tenant_id,

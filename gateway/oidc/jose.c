@@ -27,6 +27,7 @@
 
 #include "gateway/oidc/jose.h"
 #include "gateway/util/crypto.h"
+#include "gateway/util/seal.h"
 #include "gateway/util/log.h"
 #include "gateway/util/status.h"
 
@@ -36,10 +37,7 @@
 #define RSA_MAX_BITS	4096				/* imported public keys only */
 #define RSA_MAX_BYTES	(RSA_MAX_BITS / 8)
 #define JWS_MAX_LEN	16384				/* contract: 16 KiB */
-#define SEAL_PREFIX	"v1."
-#define SEAL_NONCE_LEN	12
-#define SEAL_TAG_LEN	16
-#define SEAL_MAX_DER	8192				/* RSA-4096 PKCS#8 is ~2.4 KB */
+#define SEAL_MAX_DER	IDG_SEAL_MAX_PT		/* RSA-3072 PKCS#8 is ~1.8 KB */
 #define SEAL_INFO	"idgate key-at-rest v1"
 #define PKCE_MIN_LEN	43				/* RFC 7636 4.1 */
 #define PKCE_MAX_LEN	128
@@ -315,75 +313,14 @@ idg_jose_key_public_jwk(const struct idg_jose_key *k)
 	return s;
 }
 
-/* HKDF-SHA256(master, info SEAL_INFO) -> 32-byte AES key. */
-static int
-seal_key(const uint8_t master_key[32], uint8_t aes[32])
-{
-	EVP_KDF *kdf;
-	EVP_KDF_CTX *ctx;
-	OSSL_PARAM params[4];
-	int ok;
-
-	if ((kdf = EVP_KDF_fetch(NULL, "HKDF", NULL)) == NULL)
-		return IDG_ERR;
-	ctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
-	if (ctx == NULL)
-		return IDG_ERR;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)master_key, 32);
-	params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)SEAL_INFO,
-	    strlen(SEAL_INFO));
-	params[3] = OSSL_PARAM_construct_end();
-	ok = EVP_KDF_derive(ctx, aes, 32, params);
-	EVP_KDF_CTX_free(ctx);
-	return ok == 1 ? IDG_OK : IDG_ERR;
-}
-
-/*
- * AES-256-GCM over in[0..n) with AAD kid. enc: tag is written; otherwise
- * tag is checked and IDG_DECLINED returned when it does not match.
- */
-static int
-gcm(bool enc, const uint8_t key[32], const uint8_t nonce[SEAL_NONCE_LEN], const char *kid,
-    const uint8_t *in, size_t n, uint8_t *out, uint8_t tag[SEAL_TAG_LEN])
-{
-	EVP_CIPHER_CTX *c;
-	int len, ok, rc = IDG_ERR;
-
-	if ((c = EVP_CIPHER_CTX_new()) == NULL)
-		return IDG_ERR;
-	ok = EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) &&
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, SEAL_NONCE_LEN, NULL) &&
-	    EVP_CipherInit_ex(c, NULL, NULL, key, nonce, enc) &&
-	    EVP_CipherUpdate(c, NULL, &len, (const uint8_t *)kid, (int)strlen(kid)) &&
-	    EVP_CipherUpdate(c, out, &len, in, (int)n);
-	if (!ok)
-		goto done;
-	if (enc) {
-		if (EVP_CipherFinal_ex(c, out + len, &len) &&
-		    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_LEN, tag))
-			rc = IDG_OK;
-	} else {
-		if (!EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN, tag))
-			goto done;
-		rc = EVP_CipherFinal_ex(c, out + len, &len) == 1 ? IDG_OK : IDG_DECLINED;
-	}
-done:
-	EVP_CIPHER_CTX_free(c);
-	return rc;
-}
-
 int
 idg_jose_key_seal(const struct idg_jose_key *k, const uint8_t master_key[32], char **sealed)
 {
 	OSSL_ENCODER_CTX *ectx;
 	unsigned char *der = NULL;
 	size_t derlen = 0;
-	uint8_t aes[32], nonce[SEAL_NONCE_LEN], *ct = NULL;
 	char *s = NULL;
-	size_t sz;
-	int rc = IDG_ERR, o, w;
+	int rc = IDG_ERR;
 
 	*sealed = NULL;
 	if (k->priv_pem == NULL)
@@ -397,32 +334,17 @@ idg_jose_key_seal(const struct idg_jose_key *k, const uint8_t master_key[32], ch
 		goto out;
 	}
 	OSSL_ENCODER_CTX_free(ectx);
-	if ((ct = malloc(derlen + SEAL_TAG_LEN)) == NULL)
-		goto out;
-	if (seal_key(master_key, aes) != IDG_OK || idg_random(nonce, sizeof(nonce)) != IDG_OK ||
-	    gcm(true, aes, nonce, k->kid, der, derlen, ct, ct + derlen) != IDG_OK) {
+	/* The shared sealing (util/seal.c); the kid is the additional data. */
+	if (idg_seal(master_key, SEAL_INFO, k->kid, der, derlen, &s) != IDG_OK) {
 		log_error("sealing failed");
 		goto out;
 	}
-	sz = strlen(SEAL_PREFIX) + IDG_B64URL_LEN(SEAL_NONCE_LEN) + 1 +
-	    IDG_B64URL_LEN(derlen + SEAL_TAG_LEN);
-	if ((s = malloc(sz)) == NULL)
-		goto out;
-	o = snprintf(s, sz, "%s", SEAL_PREFIX);
-	if ((w = idg_b64url_encode(nonce, sizeof(nonce), s + o, sz - (size_t)o)) < 0)
-		goto out;
-	o += w;
-	s[o++] = '.';
-	if (idg_b64url_encode(ct, derlen + SEAL_TAG_LEN, s + o, sz - (size_t)o) < 0)
-		goto out;
 	*sealed = s;
 	s = NULL;
 	rc = IDG_OK;
 out:
-	idg_wipe(aes, sizeof(aes));
 	if (der != NULL)
 		OPENSSL_clear_free(der, derlen);
-	free(ct);
 	free(s);
 	return rc;
 }
@@ -434,47 +356,17 @@ idg_jose_key_open(const char *sealed, const char *kid, enum idg_jose_alg alg,
 	const unsigned char *p;
 	OSSL_DECODER_CTX *dctx;
 	EVP_PKEY *pkey = NULL;
-	char nb64[IDG_B64URL_LEN(SEAL_NONCE_LEN) + 1];
-	const char *dot, *body;
-	uint8_t aes[32], nonce[SEAL_NONCE_LEN], *ct = NULL, *der = NULL;
-	size_t cap, plen;
-	int n, rc;
+	uint8_t *der = NULL;
+	size_t plen = 0;
+	int rc;
 
 	*out = NULL;
 	if (sealed == NULL || kid == NULL || (alg != IDG_JOSE_RS256 && alg != IDG_JOSE_ES256))
 		return IDG_INVALID;
-	if (strncmp(sealed, SEAL_PREFIX, strlen(SEAL_PREFIX)) != 0)
-		return IDG_INVALID;
-	sealed += strlen(SEAL_PREFIX);
-	if ((dot = strchr(sealed, '.')) == NULL || (size_t)(dot - sealed) >= sizeof(nb64))
-		return IDG_INVALID;
-	memcpy(nb64, sealed, (size_t)(dot - sealed));
-	nb64[dot - sealed] = '\0';
-	if (idg_b64url_decode(nb64, nonce, sizeof(nonce)) != SEAL_NONCE_LEN)
-		return IDG_INVALID;
-	body = dot + 1;
-	cap = strlen(body);
-	if (cap == 0 || cap > IDG_B64URL_LEN(SEAL_MAX_DER + SEAL_TAG_LEN) ||
-	    strchr(body, '.') != NULL)
-		return IDG_INVALID;
-	if ((ct = malloc(cap)) == NULL || (der = malloc(cap)) == NULL) {
-		rc = IDG_ERR;
-		goto out;
-	}
-	n = idg_b64url_decode(body, ct, cap);
-	if (n <= SEAL_TAG_LEN) {
-		rc = IDG_INVALID;
-		goto out;
-	}
-	plen = (size_t)n - SEAL_TAG_LEN;
-	if (seal_key(master_key, aes) != IDG_OK) {
-		log_error("key derivation failed");
-		rc = IDG_ERR;
-		goto out;
-	}
+	if ((der = malloc(SEAL_MAX_DER)) == NULL)
+		return IDG_ERR;
 	/* The kid is the AAD: a blob moved to another key's row does not open. */
-	rc = gcm(false, aes, nonce, kid, ct, plen, der, ct + plen);
-	idg_wipe(aes, sizeof(aes));
+	rc = idg_unseal(master_key, SEAL_INFO, kid, sealed, der, SEAL_MAX_DER, &plen);
 	if (rc != IDG_OK) {
 		if (rc == IDG_DECLINED)
 			log_warn("sealed key %s does not authenticate", kid);
@@ -503,11 +395,8 @@ idg_jose_key_open(const char *sealed, const char *kid, enum idg_jose_alg alg,
 		rc = IDG_DECLINED;
 	}
 out:
-	if (der != NULL) {
-		idg_wipe(der, cap);
-		free(der);
-	}
-	free(ct);
+	idg_wipe(der, SEAL_MAX_DER);
+	free(der);
 	return rc;
 }
 
