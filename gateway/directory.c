@@ -188,7 +188,8 @@ idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char
 		}
 		if ((st = idg_oidc_tenant_load(s, lc.t->id, lc.t->company_id, public_url,
 		    master_key, &lc.t->oidc)) != IDG_OK ||
-		    (st = load_policy(s, lc.t)) != IDG_OK)
+		    (st = load_policy(s, lc.t)) != IDG_OK ||
+		    (st = idg_store_security_get(s, lc.t->id, &lc.t->sec)) != IDG_OK)
 			goto fail;
 	}
 	if (lc.failed) {

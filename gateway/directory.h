@@ -41,6 +41,7 @@ struct idg_dir_tenant {
 	int			 nusers;
 	struct idg_oidc_tenant	*oidc;		/* NULL: no OpenID provider (no keys yet) */
 	struct idg_policy	*policy;	/* compiled access policy; NULL = allow */
+	struct idg_tenant_security sec;		/* 0 fields: the config's values */
 	bool			 mfa_required;	/* TOTP for every user (tenant setting) */
 };
 

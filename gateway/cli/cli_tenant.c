@@ -1,14 +1,17 @@
 /*
- * cli_tenant.c - `idgate tenant create|show|list|set-contract|complete-setup`.
+ * cli_tenant.c - `idgate tenant create|show|list|set-contract|complete-setup|
+ * security|suspend-unused`.
  *
  * Creating a tenant also creates its two provider service accounts with
  * random one-time passwords, printed once here and stored only as argon2id
  * hashes. The contract rules (>= 20, never below use) are enforced by the
  * store inside its transaction; this file checks the input early so that
- * usage errors and refusals read well, and renders the results.
+ * usage errors and refusals read well, and renders the results. The same
+ * holds for the security settings, whose ranges come from store.h.
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli_impl.h"
 #include "../config/config.h"
@@ -348,6 +351,241 @@ cmd_complete_setup(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* One security setting: its option, where it lives, and its range (0 is always allowed). */
+struct sec_field {
+	const char	*opt;
+	const char	*key;		/* JSON key and audit name */
+	size_t		 off;		/* in struct idg_tenant_security */
+	int		 lo, hi;
+	const char	*zero;		/* what 0 means */
+	const char	*unit;
+};
+
+static const struct sec_field sec_fields[] = {
+	{ "--password-min-length", "password_min_length",
+	    offsetof(struct idg_tenant_security, password_min_length),
+	    IDG_SEC_PW_MIN_LENGTH_MIN, IDG_SEC_PW_MIN_LENGTH_MAX, "the config's value",
+	    "characters" },
+	{ "--password-expiry-days", "password_expiry_days",
+	    offsetof(struct idg_tenant_security, password_expiry_days),
+	    IDG_SEC_DAYS_MIN, IDG_SEC_DAYS_MAX, "never", "days" },
+	{ "--suspend-unused-days", "suspend_unused_days",
+	    offsetof(struct idg_tenant_security, suspend_unused_days),
+	    IDG_SEC_DAYS_MIN, IDG_SEC_DAYS_MAX, "never", "days" },
+	{ "--session-idle", "session_idle_s",
+	    offsetof(struct idg_tenant_security, session_idle_s),
+	    IDG_SEC_SESSION_MIN_S, IDG_SEC_SESSION_IDLE_MAX_S, "the config's value",
+	    "seconds" },
+	{ "--session-lifetime", "session_lifetime_s",
+	    offsetof(struct idg_tenant_security, session_lifetime_s),
+	    IDG_SEC_SESSION_MIN_S, IDG_SEC_SESSION_LIFETIME_MAX_S, "the config's value",
+	    "seconds" },
+};
+#define NSEC ((int)(sizeof(sec_fields) / sizeof(sec_fields[0])))
+
+static int *
+sec_at(struct idg_tenant_security *sec, int i)
+{
+	return (int *)(void *)((char *)sec + sec_fields[i].off);
+}
+
+static void
+sec_print(const char *company_id, struct idg_tenant_security *sec)
+{
+	int i, v;
+
+	printf("tenant %s security settings:\n", company_id);
+	for (i = 0; i < NSEC; i++) {
+		v = *sec_at(sec, i);
+		if (v == 0)
+			printf("  %-22s 0 (%s)\n", sec_fields[i].key, sec_fields[i].zero);
+		else
+			printf("  %-22s %d %s\n", sec_fields[i].key, v, sec_fields[i].unit);
+	}
+}
+
+static json_t *
+sec_json(const char *company_id, struct idg_tenant_security *sec)
+{
+	json_t *doc = json_object();
+	int i;
+
+	json_object_set_new(doc, "company_id", json_string(company_id));
+	for (i = 0; i < NSEC; i++)
+		json_object_set_new(doc, sec_fields[i].key, json_integer(*sec_at(sec, i)));
+	return doc;
+}
+
+/*
+ * `tenant security ID [--OPTION N ...] [--json]`: with no option shows the
+ * settings; with options changes those given and keeps the others.
+ */
+static int
+cmd_security(struct cli *c, int argc, char **argv)
+{
+	const char *val[NSEC] = { NULL };
+	bool json = false;
+	const struct cli_opt opts[] = {
+		{ sec_fields[0].opt, &val[0], NULL },
+		{ sec_fields[1].opt, &val[1], NULL },
+		{ sec_fields[2].opt, &val[2], NULL },
+		{ sec_fields[3].opt, &val[3], NULL },
+		{ sec_fields[4].opt, &val[4], NULL },
+		{ "--json", NULL, &json },
+		{ NULL, NULL, NULL },
+	};
+	struct idg_tenant_security sec, old;
+	struct idg_tenant t;
+	char detail[256];
+	size_t off = 0;
+	char *pos[1];
+	int rc, st, npos, i, nset = 0;
+	long v;
+
+	if ((rc = cli_parse(argc, argv, opts, pos, 1, &npos)) != 0)
+		return rc;
+	if (npos != 1)
+		return cli_fail(IDG_EXIT_USAGE, "usage", "tenant security ID"
+		    " [--password-min-length N] [--password-expiry-days N]"
+		    " [--suspend-unused-days N] [--session-idle S] [--session-lifetime S]"
+		    " [--json]");
+	/* Every value is checked before the store is opened: a typo changes nothing. */
+	for (i = 0; i < NSEC; i++) {
+		if (val[i] == NULL)
+			continue;
+		nset++;
+		if (idg_parse_long(val[i], 0, sec_fields[i].hi, &v) != IDG_OK ||
+		    (v != 0 && v < sec_fields[i].lo))
+			return cli_fail(IDG_EXIT_USAGE, "invalid_setting",
+			    "%s takes 0 (%s) or %d to %d %s, not \"%s\"", sec_fields[i].opt,
+			    sec_fields[i].zero, sec_fields[i].lo, sec_fields[i].hi,
+			    sec_fields[i].unit, val[i]);
+	}
+	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, pos[0], &t)) != 0)
+		return rc;
+	if ((st = idg_store_security_get(c->st, t.id, &sec)) != IDG_OK)
+		return cli_store_fail(st, "reading the security settings");
+	if (nset == 0) {
+		if (json)
+			return cli_json_print(sec_json(t.company_id, &sec));
+		sec_print(t.company_id, &sec);
+		return 0;
+	}
+	old = sec;
+	detail[0] = '\0';
+	for (i = 0; i < NSEC; i++) {
+		if (val[i] == NULL)
+			continue;
+		(void)idg_parse_long(val[i], 0, sec_fields[i].hi, &v);
+		*sec_at(&sec, i) = (int)v;
+		rc = snprintf(detail + off, sizeof(detail) - off, "%s%s %d -> %d",
+		    off > 0 ? ", " : "", sec_fields[i].key, *sec_at(&old, i), (int)v);
+		if (rc > 0 && (size_t)rc < sizeof(detail) - off)
+			off += (size_t)rc;
+	}
+	st = idg_store_security_set(c->st, t.id, &sec);
+	if (st == IDG_INVALID)	/* the checks above mirror the store's; kept in step */
+		return cli_fail(IDG_EXIT_USAGE, "invalid_setting",
+		    "a setting is outside its range");
+	if (st != IDG_OK)
+		return cli_store_fail(st, "changing the security settings");
+	cli_audit(c, t.id, "tenant.security", t.company_id, "ok", detail);
+	if (json)
+		return cli_json_print(sec_json(t.company_id, &sec));
+	sec_print(t.company_id, &sec);
+	return 0;
+}
+
+struct unused_ctx {
+	int64_t	 before;
+	bool	 show;		/* print each user */
+	int	 n;
+};
+
+/* Dry run: the same rule as idg_store_suspend_unused, on the listed users. */
+static int
+unused_row(void *arg, const struct idg_user *u)
+{
+	struct unused_ctx *x = arg;
+	int64_t last = u->last_sign_in_at > 0 ? u->last_sign_in_at : u->created_at;
+	char when[32];
+
+	if (u->kind != IDG_USER_PERSON || u->status != IDG_USER_ACTIVE || last >= x->before)
+		return 0;
+	x->n++;
+	if (x->show) {
+		cli_time(u->last_sign_in_at, when, sizeof(when));
+		printf("  %s (last sign-in %s)\n", u->email, when);
+	}
+	return 0;
+}
+
+/* `tenant suspend-unused ID [--dry-run] [--json]`. */
+static int
+cmd_suspend_unused(struct cli *c, int argc, char **argv)
+{
+	bool dry = false, json = false;
+	const struct cli_opt opts[] = {
+		{ "--dry-run", NULL, &dry },
+		{ "--json", NULL, &json },
+		{ NULL, NULL, NULL },
+	};
+	struct idg_tenant_security sec;
+	struct unused_ctx x = { 0, false, 0 };
+	struct idg_tenant t;
+	char detail[64], since[32];
+	int64_t now = (int64_t)time(NULL);
+	char *pos[1];
+	int rc, st, npos, n = 0;
+
+	if ((rc = cli_parse(argc, argv, opts, pos, 1, &npos)) != 0)
+		return rc;
+	if (npos != 1)
+		return cli_fail(IDG_EXIT_USAGE, "usage", "tenant suspend-unused ID [--dry-run]"
+		    " [--json]");
+	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, pos[0], &t)) != 0)
+		return rc;
+	if ((st = idg_store_security_get(c->st, t.id, &sec)) != IDG_OK)
+		return cli_store_fail(st, "reading the security settings");
+	if (sec.suspend_unused_days == 0)
+		return cli_fail(IDG_EXIT_REFUSED, "not_configured", "tenant \"%s\" has no"
+		    " suspend-unused-days setting (tenant security %s --suspend-unused-days N)",
+		    t.company_id, t.company_id);
+	x.before = now - (int64_t)sec.suspend_unused_days * 86400;
+	cli_time(x.before, since, sizeof(since));
+	if (dry) {
+		x.show = !json;
+		if (!json)
+			printf("tenant %s: active users with no activity since %s:\n",
+			    t.company_id, since);
+		if ((st = idg_store_user_list(c->st, t.id, unused_row, &x)) != IDG_OK)
+			return cli_store_fail(st, "listing users");
+		n = x.n;
+	} else {
+		st = idg_store_suspend_unused(c->st, t.id, x.before, now, &n);
+		if (st != IDG_OK)
+			return cli_store_fail(st, "suspending unused users");
+		snprintf(detail, sizeof(detail), "%d suspended (%d days)", n,
+		    sec.suspend_unused_days);
+		cli_audit(c, t.id, "tenant.suspend_unused", t.company_id, "ok", detail);
+	}
+	if (json) {
+		json_t *doc = json_object();
+
+		json_object_set_new(doc, "company_id", json_string(t.company_id));
+		json_object_set_new(doc, "dry_run", json_boolean(dry));
+		json_object_set_new(doc, "inactive_since", cli_json_time(x.before));
+		json_object_set_new(doc, dry ? "would_suspend" : "suspended", json_integer(n));
+		return cli_json_print(doc);
+	}
+	if (dry)
+		printf("%d user(s) would be suspended\n", n);
+	else
+		printf("tenant %s: %d user(s) with no activity since %s suspended\n",
+		    t.company_id, n, since);
+	return 0;
+}
+
 int
 cli_tenant(struct cli *c, int argc, char **argv)
 {
@@ -363,6 +601,10 @@ cli_tenant(struct cli *c, int argc, char **argv)
 		return cmd_set_contract(c, argc - 1, argv + 1);
 	if (strcmp(verb, "complete-setup") == 0)
 		return cmd_complete_setup(c, argc - 1, argv + 1);
+	if (strcmp(verb, "security") == 0)
+		return cmd_security(c, argc - 1, argv + 1);
+	if (strcmp(verb, "suspend-unused") == 0)
+		return cmd_suspend_unused(c, argc - 1, argv + 1);
 	return cli_fail(IDG_EXIT_USAGE, "usage", "unknown tenant command \"%s\" (create, show,"
-	    " list, set-contract, complete-setup)", verb);
+	    " list, set-contract, complete-setup, security, suspend-unused)", verb);
 }

@@ -66,6 +66,7 @@ static const struct key keys[] = {
 	PATH("store.sqlite_path", sqlite_path, "idgate.db"),
 	INT("store.busy_timeout_ms", store_busy_timeout_ms, 0, 600000, 5000),
 	INT("store.directory_refresh_ms", directory_refresh_ms, 50, 60000, 500),
+	INT("store.maintenance_interval_s", maintenance_interval_s, 1, 86400, 3600),
 	PATH("master_key_file", master_key_file, "master.key"),
 	PATH("holidays_override_file", holidays_override_file, "holidays-override.txt"),
 	INT("session.idle_timeout_s", session_idle_timeout_s, 60, 86400 * 30, 1800),

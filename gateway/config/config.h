@@ -72,6 +72,7 @@ struct idg_config {
 	char	sqlite_path[512];
 	int	store_busy_timeout_ms;
 	int	directory_refresh_ms;
+	int	maintenance_interval_s;	/* account upkeep (unused-account suspension) */
 
 	char	holidays_override_file[512];	/* one-off holiday changes */
 

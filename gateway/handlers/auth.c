@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../http/server.h"
 #include "../http/worker_store.h"
@@ -92,7 +93,9 @@ check(struct idg_req *r, int status)
 	 */
 	if (strcmp(r->session.company_id, r->company_id) != 0 ||
 	    r->session.tenant_id != r->tenant->id || u == NULL ||
-	    u->status != IDG_USER_ACTIVE || r->session.created_at <= u->sessions_not_before) {
+	    u->status != IDG_USER_ACTIVE || r->session.created_at <= u->sessions_not_before ||
+	    (r->tenant->sec.session_lifetime_s > 0 &&
+	    (int64_t)time(NULL) - r->session.created_at >= r->tenant->sec.session_lifetime_s)) {
 		if (idg_session_destroy(r->w->sessions, r->session.id, forget, NULL) ==
 		    IDG_PENDING)
 			log_debug("void session removed");
@@ -131,7 +134,9 @@ idg_auth_session(struct idg_req *r, idg_auth_next_fn *next)
 		check(r, IDG_NOTFOUND);
 		return;
 	}
-	st = idg_session_get(r->w->sessions, id, &r->session, got_session, r);
+	/* The tenant's own idle timeout, if it has one (tenant security settings). */
+	st = idg_session_get_idle(r->w->sessions, id, r->tenant->sec.session_idle_s, &r->session,
+	    got_session, r);
 	if (st != IDG_PENDING)
 		check(r, st);
 }

@@ -188,9 +188,17 @@ signin_work(void *ctx, void *arg)
 				j->status = IDG_UNAVAILABLE;
 				goto out;
 			} else if (match) {
+				int days = r->tenant->sec.password_expiry_days;
+
 				j->status = IDG_OK;
 				j->user_id = u.id;
 				j->must_change = u.must_change_password;
+				/* Tenant password expiry: an old password must be changed now. */
+				if (days > 0 && u.password_changed_at > 0 &&
+				    now - u.password_changed_at > (int64_t)days * 86400) {
+					j->must_change = true;
+					reason = "ok_password_expired";
+				}
 			} else {
 				reason = locked_until > now ? "invalid_password_locked" :
 				    "invalid_password";
@@ -646,6 +654,7 @@ password_submit_next(struct idg_req *r, int st)
 {
 	struct idg_params f;
 	const char *cur, *nw, *conf, *code = NULL;
+	struct idg_password_policy pol;
 	struct pwchange *j;
 	char key[96];
 
@@ -674,7 +683,10 @@ password_submit_next(struct idg_req *r, int st)
 		render_password(r, 400, "error.password_mismatch");
 		return;
 	}
-	if (idg_password_policy_check(&r->w->cfg->password_policy, nw, &code) != IDG_OK) {
+	pol = r->w->cfg->password_policy;
+	if (r->tenant->sec.password_min_length > 0)
+		pol.min_length = r->tenant->sec.password_min_length;
+	if (idg_password_policy_check(&pol, nw, &code) != IDG_OK) {
 		idg_params_free(&f);
 		render_password(r, 400, "error.password_policy");
 		return;

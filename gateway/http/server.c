@@ -167,6 +167,83 @@ dir_poll(evutil_socket_t fd, short what, void *arg)
 		free(j);
 }
 
+/*
+ * Account upkeep, in worker 0 only (the store makes it idempotent anyway):
+ * tenants with suspend_unused_days suspend person users unused that long
+ * (DESIGN.md: suspended users keep their license). Runs at start and every
+ * maintenance_interval_s.
+ */
+struct maint_job {
+	struct idg_worker	*w;
+	struct idg_directory	*dir;	/* referenced for the job's lifetime */
+};
+
+static void
+maint_work(void *ctx, void *arg)
+{
+	struct maint_job *j = arg;
+	struct idg_store *s = idg_worker_store(ctx);
+	int64_t now = (int64_t)time(NULL);
+	int i;
+
+	for (i = 0; s != NULL && i < j->dir->ntenants; i++) {
+		const struct idg_dir_tenant *t = &j->dir->tenants[i];
+		struct idg_audit_event e;
+		char detail[64];
+		int n = 0;
+
+		if (t->sec.suspend_unused_days <= 0 || t->status == IDG_TENANT_CANCELLED)
+			continue;
+		if (idg_store_suspend_unused(s, t->id,
+		    now - (int64_t)t->sec.suspend_unused_days * 86400, now, &n) != IDG_OK) {
+			idg_worker_store_failed(ctx);
+			return;
+		}
+		if (n == 0)
+			continue;
+		log_info("tenant %s: %d unused accounts suspended", t->company_id, n);
+		snprintf(detail, sizeof(detail), "%d users unused for %d days", n,
+		    t->sec.suspend_unused_days);
+		memset(&e, 0, sizeof(e));
+		e.tenant_id = t->id;
+		e.actor = "gateway";
+		e.action = "users.suspend_unused";
+		e.result = "ok";
+		e.detail = detail;
+		if (idg_store_audit_append(s, &e) != IDG_OK)
+			log_error("audit of the suspension of unused accounts not written");
+	}
+}
+
+static void
+maint_done(void *arg)
+{
+	struct maint_job *j = arg;
+
+	j->w->maint_running = false;
+	idg_directory_unref(j->dir);
+	free(j);
+}
+
+static void
+maint_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct idg_worker *w = arg;
+	struct maint_job *j;
+
+	if (w->maint_running || w->draining || w->dir == NULL ||
+	    (j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->w = w;
+	j->dir = idg_directory_ref(w->dir);
+	if (idg_workpool_submit(w->pool, maint_work, maint_done, j) == IDG_PENDING) {
+		w->maint_running = true;
+	} else {
+		idg_directory_unref(j->dir);
+		free(j);
+	}
+}
+
 static struct bufferevent *
 tls_bev(struct event_base *base, void *arg)
 {
@@ -239,6 +316,8 @@ on_term(evutil_socket_t sig, short what, void *arg)
 			w->listeners[i].bound = NULL;
 		}
 	event_del(w->dir_timer);
+	if (w->maint_timer != NULL)
+		event_del(w->maint_timer);
 	w->drain_timer = evtimer_new(w->base, drain_timeout, w);
 	evtimer_add(w->drain_timer, &tv);
 	tv.tv_sec = 0;
@@ -374,6 +453,12 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 	tv.tv_usec = (cfg->directory_refresh_ms % 1000) * 1000;
 	event_add(w->dir_timer, &tv);
 	dir_poll(-1, 0, w);
+	if (slot == 0) {
+		w->maint_timer = event_new(w->base, -1, EV_PERSIST, maint_tick, w);
+		tv.tv_sec = cfg->maintenance_interval_s;
+		tv.tv_usec = 0;
+		event_add(w->maint_timer, &tv);
+	}
 	w->sig_term = evsignal_new(w->base, SIGTERM, on_term, w);
 	w->sig_int = evsignal_new(w->base, SIGINT, on_term, w);
 	event_add(w->sig_term, NULL);
@@ -398,6 +483,8 @@ out:
 	}
 	if (w->dir_timer != NULL)
 		event_free(w->dir_timer);
+	if (w->maint_timer != NULL)
+		event_free(w->maint_timer);
 	if (w->drain_timer != NULL)
 		event_free(w->drain_timer);
 	if (w->drain_tick != NULL)

@@ -49,6 +49,8 @@ struct idg_worker {
 	int64_t			 dir_ok_at;	/* last successful generation poll (s) */
 	bool			 dir_polling;
 	struct event		*dir_timer;
+	struct event		*maint_timer;	/* worker 0: daily account upkeep */
+	bool			 maint_running;
 	struct event		*sig_term, *sig_int, *drain_timer, *drain_tick;
 	bool			 draining;
 	uint64_t		 drain_started_us;

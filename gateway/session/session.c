@@ -91,15 +91,22 @@ idg_session_create(struct idg_session_store *ss, struct idg_session *s, idg_sess
 }
 
 int
-idg_session_get(struct idg_session_store *ss, const char *id, struct idg_session *out,
-    idg_session_cb *cb, void *arg)
+idg_session_get_idle(struct idg_session_store *ss, const char *id, int idle_s,
+    struct idg_session *out, idg_session_cb *cb, void *arg)
 {
-	if (ss == NULL || out == NULL || cb == NULL)
+	if (ss == NULL || out == NULL || cb == NULL || idle_s < 0)
 		return IDG_INVALID;
 	/* A cookie that cannot be a session id is simply no session. */
 	if (!idg_session_id_valid(id))
 		return IDG_NOTFOUND;
-	return ss->ops->get(ss->be, id, out, cb, arg);
+	return ss->ops->get(ss->be, id, idle_s, out, cb, arg);
+}
+
+int
+idg_session_get(struct idg_session_store *ss, const char *id, struct idg_session *out,
+    idg_session_cb *cb, void *arg)
+{
+	return idg_session_get_idle(ss, id, 0, out, cb, arg);
 }
 
 int

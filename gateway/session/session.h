@@ -70,6 +70,12 @@ int	idg_session_create(struct idg_session_store *ss, struct idg_session *s,
 /* Looks up by cookie value and slides the idle timeout. IDG_NOTFOUND when absent/expired. */
 int	idg_session_get(struct idg_session_store *ss, const char *id,
 	    struct idg_session *out, idg_session_cb *cb, void *arg);
+/*
+ * The same, sliding by idle_s (a tenant's own, shorter idle timeout) instead
+ * of the store's; idle_s 0 = the store's.
+ */
+int	idg_session_get_idle(struct idg_session_store *ss, const char *id, int idle_s,
+	    struct idg_session *out, idg_session_cb *cb, void *arg);
 /* Rewrites an existing session (same id), e.g. after a password change. */
 int	idg_session_update(struct idg_session_store *ss, const struct idg_session *s,
 	    idg_session_cb *cb, void *arg);

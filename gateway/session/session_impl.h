@@ -30,7 +30,8 @@ struct idg_session_ops {
 	void		 (*close)(void *be);
 	int		 (*create)(void *be, struct idg_session *s, idg_session_cb *cb,
 			    void *arg);
-	int		 (*get)(void *be, const char *id, struct idg_session *out,
+	/* idle_s > 0: slide by this idle timeout instead of the store's. */
+	int		 (*get)(void *be, const char *id, int idle_s, struct idg_session *out,
 			    idg_session_cb *cb, void *arg);
 	int		 (*update)(void *be, const struct idg_session *s, idg_session_cb *cb,
 			    void *arg);

@@ -167,7 +167,8 @@ mem_create(void *be, struct idg_session *s, idg_session_cb *cb, void *arg)
 }
 
 static int
-mem_get(void *be, const char *id, struct idg_session *out, idg_session_cb *cb, void *arg)
+mem_get(void *be, const char *id, int idle_s, struct idg_session *out, idg_session_cb *cb,
+    void *arg)
 {
 	struct ms *ms = be;
 	int64_t now = idg_session_clock();
@@ -178,7 +179,7 @@ mem_get(void *be, const char *id, struct idg_session *out, idg_session_cb *cb, v
 	if ((e = lookup(ms, key, now)) == NULL)
 		return IDG_NOTFOUND;
 	/* GETEX EX idle: a read slides the full idle timeout. */
-	e->expires_at = now + ms->idle_s;
+	e->expires_at = now + (idle_s > 0 ? idle_s : ms->idle_s);
 	*out = e->s;
 	memcpy(out->id, id, sizeof(out->id));
 	return IDG_OK;

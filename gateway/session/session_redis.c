@@ -264,7 +264,8 @@ rs_create(void *be, struct idg_session *s, idg_session_cb *cb, void *arg)
 }
 
 static int
-rs_get(void *be, const char *id, struct idg_session *out, idg_session_cb *cb, void *arg)
+rs_get(void *be, const char *id, int idle_s, struct idg_session *out, idg_session_cb *cb,
+    void *arg)
 {
 	struct op *op;
 	const char *argv[4];
@@ -273,6 +274,8 @@ rs_get(void *be, const char *id, struct idg_session *out, idg_session_cb *cb, vo
 
 	if ((op = op_new(be, OP_GET, cb, arg)) == NULL)
 		return IDG_ERR;
+	if (idle_s > 0)
+		op->idle_s = idle_s;
 	op->dst = out;
 	memcpy(op->s.id, id, sizeof(op->s.id));
 	idg_session_key(id, op->key);

@@ -553,3 +553,48 @@ idg_store_policy_set(struct idg_store *s, int64_t tenant_id, const char *text,
 		return IDG_INVALID;
 	return s->ops->policy_set(s, tenant_id, text, mfa_required);
 }
+
+/* Tenant security settings. */
+
+/* Zero ("config's value" or "never") or within [lo, hi]. */
+static bool
+zero_or(int v, int lo, int hi)
+{
+	return v == 0 || (v >= lo && v <= hi);
+}
+
+int
+idg_store_security_get(struct idg_store *s, int64_t tenant_id,
+    struct idg_tenant_security *out)
+{
+	if (out == NULL)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	return s->ops->security_get(s, tenant_id, out);
+}
+
+int
+idg_store_security_set(struct idg_store *s, int64_t tenant_id,
+    const struct idg_tenant_security *in)
+{
+	if (in == NULL ||
+	    !zero_or(in->password_min_length, IDG_SEC_PW_MIN_LENGTH_MIN,
+	    IDG_SEC_PW_MIN_LENGTH_MAX) ||
+	    !zero_or(in->password_expiry_days, IDG_SEC_DAYS_MIN, IDG_SEC_DAYS_MAX) ||
+	    !zero_or(in->suspend_unused_days, IDG_SEC_DAYS_MIN, IDG_SEC_DAYS_MAX) ||
+	    !zero_or(in->session_idle_s, IDG_SEC_SESSION_MIN_S, IDG_SEC_SESSION_IDLE_MAX_S) ||
+	    !zero_or(in->session_lifetime_s, IDG_SEC_SESSION_MIN_S,
+	    IDG_SEC_SESSION_LIFETIME_MAX_S))
+		return IDG_INVALID;
+	return s->ops->security_set(s, tenant_id, in);
+}
+
+int
+idg_store_suspend_unused(struct idg_store *s, int64_t tenant_id, int64_t before, int64_t now,
+    int *n)
+{
+	if (n == NULL)
+		return IDG_INVALID;
+	*n = 0;
+	return s->ops->suspend_unused(s, tenant_id, before, now, n);
+}

@@ -1,7 +1,9 @@
 /*
  * store.h - the durable store: tenants, users, groups, audit log, the
  * tenant's OpenID provider (signing keys, clients, client assignments),
- * users' second factor (TOTP, recovery codes) and tenants' access policy.
+ * users' second factor (TOTP, recovery codes), tenants' access policy and
+ * tenants' security settings (password rules, session limits, suspension of
+ * unused accounts).
  *
  * A backend is a const table of operations (struct idg_store_ops) found by
  * the name written in the config ("sqlite" now, "postgresql" later) plus an
@@ -80,6 +82,7 @@ struct idg_user {
 	int64_t	last_sign_in_at;
 	int64_t	sessions_not_before;	/* sessions created in or before this second are void */
 	int64_t	created_at;
+	int64_t	password_changed_at;	/* last write of password_hash; 0 = never set */
 };
 
 struct idg_group {
@@ -183,6 +186,27 @@ struct idg_user_mfa {
 	int	recovery_left;		/* unused recovery codes */
 	int64_t	updated_at;
 };
+
+/*
+ * A tenant's security settings. Zero means "the config's value" for
+ * password_min_length, session_idle_s and session_lifetime_s, and "never"
+ * for password_expiry_days and suspend_unused_days.
+ */
+struct idg_tenant_security {
+	int	password_min_length;	/* 0, or 8..128 */
+	int	password_expiry_days;	/* 0..3650 */
+	int	suspend_unused_days;	/* 0..3650 */
+	int	session_idle_s;		/* 0, or 60..2592000 (30 days) */
+	int	session_lifetime_s;	/* 0, or 60..7776000 (90 days) */
+};
+/* The ranges above: each field is 0 or within [MIN, MAX]. */
+#define IDG_SEC_PW_MIN_LENGTH_MIN	8
+#define IDG_SEC_PW_MIN_LENGTH_MAX	128
+#define IDG_SEC_DAYS_MIN		1
+#define IDG_SEC_DAYS_MAX		3650
+#define IDG_SEC_SESSION_MIN_S		60
+#define IDG_SEC_SESSION_IDLE_MAX_S	2592000
+#define IDG_SEC_SESSION_LIFETIME_MAX_S	7776000
 
 /* Longest policy text idg_store_policy_set accepts (bytes). */
 #define IDG_POLICY_TEXT_MAX	(256 * 1024)
@@ -463,5 +487,28 @@ int	idg_store_policy_get(struct idg_store *s, int64_t tenant_id, char **text,
  */
 int	idg_store_policy_set(struct idg_store *s, int64_t tenant_id, const char *text,
 	    int mfa_required);
+
+/* Tenant security settings. */
+/* Fills *out; all zeros when the tenant has no settings (IDG_OK). */
+int	idg_store_security_get(struct idg_store *s, int64_t tenant_id,
+	    struct idg_tenant_security *out);
+/*
+ * Replaces every setting of the tenant with *in (read, change, write to
+ * keep some). IDG_INVALID when a field is outside its range; IDG_NOTFOUND
+ * for an unknown tenant. Bumps the generation.
+ */
+int	idg_store_security_set(struct idg_store *s, int64_t tenant_id,
+	    const struct idg_tenant_security *in);
+/*
+ * Suspends, in one transaction, every active person user of the tenant
+ * whose last activity (last_sign_in_at, or created_at when never signed
+ * in) is before `before`, and sets their sessions_not_before = now so
+ * their sessions end. *n gets how many. Service accounts and users already
+ * suspended or deleted are untouched; suspended users keep their license
+ * (the pool rule counts them). IDG_NOTFOUND for an unknown tenant. Bumps
+ * the generation when a user is suspended.
+ */
+int	idg_store_suspend_unused(struct idg_store *s, int64_t tenant_id, int64_t before,
+	    int64_t now, int *n);
 
 #endif

@@ -124,6 +124,13 @@ struct idg_store_ops {
 		    bool *mfa_required);
 	int	(*policy_set)(struct idg_store *s, int64_t tenant_id, const char *text,
 		    int mfa_required);
+	/* Tenant security settings; ranges already checked by store.c. */
+	int	(*security_get)(struct idg_store *s, int64_t tenant_id,
+		    struct idg_tenant_security *out);
+	int	(*security_set)(struct idg_store *s, int64_t tenant_id,
+		    const struct idg_tenant_security *in);
+	int	(*suspend_unused)(struct idg_store *s, int64_t tenant_id, int64_t before,
+		    int64_t now, int *n);
 };
 
 /* The common head of every backend instance. */

@@ -38,6 +38,7 @@ enum sid {
 	S_CA_INS_U, S_CA_INS_G, S_CA_LIST, S_CA_USERS,
 	S_MFA_GET, S_MFA_STATE, S_MFA_INS, S_MFA_DEL, S_MFA_CONFIRM, S_MFA_STEP,
 	S_RC_DEL, S_RC_INS, S_RC_USE, S_P_GET, S_P_SET,
+	S_SEC_GET, S_SEC_SET, S_U_SUSPEND_UNUSED,
 	S_COUNT
 };
 
@@ -48,7 +49,7 @@ enum sid {
 #define USER_SELECT \
 	"SELECT id, tenant_id, email, display_name, status, kind, password_hash," \
 	" must_change_password, failed_attempts, locked_until, last_sign_in_at," \
-	" sessions_not_before, created_at FROM users"
+	" sessions_not_before, created_at, password_changed_at FROM users"
 #define GROUP_SELECT \
 	"SELECT g.id, g.tenant_id, g.name, (SELECT COUNT(*) FROM group_members m" \
 	" WHERE m.group_id = g.id) FROM groups g"
@@ -83,8 +84,8 @@ static const char *const sql_text[S_COUNT] = {
 	[S_T_SETUP] = "UPDATE tenants SET status = 1, setup_completed_at = CASE WHEN"
 	    " setup_completed_at = 0 THEN ?1 ELSE setup_completed_at END WHERE id = ?2",
 	[S_U_INS] = "INSERT INTO users (tenant_id, email, display_name, status, kind,"
-	    " password_hash, must_change_password, created_at, updated_at)"
-	    " VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?7)",
+	    " password_hash, must_change_password, created_at, updated_at, password_changed_at)"
+	    " VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?7, CASE WHEN ?5 != '' THEN ?7 ELSE 0 END)",
 	[S_U_BYEMAIL] = USER_SELECT " WHERE tenant_id = ?1 AND email = ?2",
 	[S_U_BYID] = USER_SELECT " WHERE tenant_id = ?1 AND id = ?2",
 	[S_U_LIST] = USER_SELECT " WHERE tenant_id = ?1 ORDER BY id",
@@ -92,7 +93,7 @@ static const char *const sql_text[S_COUNT] = {
 	    " CASE WHEN ?3 THEN ?2 ELSE sessions_not_before END WHERE id = ?4",
 	[S_U_PW] = "UPDATE users SET password_hash = ?1, must_change_password = ?2,"
 	    " failed_attempts = 0, locked_until = 0, updated_at = ?3,"
-	    " sessions_not_before = ?3 WHERE id = ?4",
+	    " sessions_not_before = ?3, password_changed_at = ?3 WHERE id = ?4",
 	[S_U_UNLOCK] = "UPDATE users SET failed_attempts = 0, locked_until = 0,"
 	    " updated_at = ?1 WHERE id = ?2",
 	[S_U_SIGNIN_READ] = "SELECT failed_attempts, locked_until FROM users"
@@ -184,6 +185,21 @@ static const char *const sql_text[S_COUNT] = {
 	    " policy_text = CASE WHEN ?5 THEN excluded.policy_text ELSE policy_text END,"
 	    " mfa_required = CASE WHEN ?6 THEN excluded.mfa_required ELSE mfa_required END,"
 	    " updated_at = excluded.updated_at",
+	[S_SEC_GET] = "SELECT password_min_length, password_expiry_days, suspend_unused_days,"
+	    " session_idle_s, session_lifetime_s FROM tenant_security WHERE tenant_id = ?1",
+	[S_SEC_SET] = "INSERT INTO tenant_security (tenant_id, password_min_length,"
+	    " password_expiry_days, suspend_unused_days, session_idle_s, session_lifetime_s,"
+	    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (tenant_id) DO UPDATE"
+	    " SET password_min_length = excluded.password_min_length,"
+	    " password_expiry_days = excluded.password_expiry_days,"
+	    " suspend_unused_days = excluded.suspend_unused_days,"
+	    " session_idle_s = excluded.session_idle_s,"
+	    " session_lifetime_s = excluded.session_lifetime_s,"
+	    " updated_at = excluded.updated_at",
+	/* Last activity: the last sign-in, or the creation for a user who never signed in. */
+	[S_U_SUSPEND_UNUSED] = "UPDATE users SET status = 1, sessions_not_before = ?3,"
+	    " updated_at = ?3 WHERE tenant_id = ?1 AND kind = 0 AND status = 0"
+	    " AND (CASE WHEN last_sign_in_at > 0 THEN last_sign_in_at ELSE created_at END) < ?2",
 };
 
 struct sq {
@@ -366,6 +382,7 @@ read_user(sqlite3_stmt *st, struct idg_user *u)
 	u->last_sign_in_at = sqlite3_column_int64(st, 10);
 	u->sessions_not_before = sqlite3_column_int64(st, 11);
 	u->created_at = sqlite3_column_int64(st, 12);
+	u->password_changed_at = sqlite3_column_int64(st, 13);
 }
 
 static void
@@ -2078,6 +2095,88 @@ out:
 	return tx_end(q, status, __func__);
 }
 
+/* Tenant security settings. */
+
+static int
+sq_security_get(struct idg_store *s, int64_t tenant_id, struct idg_tenant_security *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_SEC_GET);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->password_min_length = sqlite3_column_int(st, 0);
+		out->password_expiry_days = sqlite3_column_int(st, 1);
+		out->suspend_unused_days = sqlite3_column_int(st, 2);
+		out->session_idle_s = sqlite3_column_int(st, 3);
+		out->session_lifetime_s = sqlite3_column_int(st, 4);
+	}
+	done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(q, __func__, rc);
+	return IDG_OK;
+}
+
+static int
+sq_security_set(struct idg_store *s, int64_t tenant_id, const struct idg_tenant_security *in)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, tenant_id, &n)) != IDG_OK)	/* tenant exists? */
+		goto out;
+	if ((st = get(q, S_SEC_SET)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int(st, 2, in->password_min_length);
+	sqlite3_bind_int(st, 3, in->password_expiry_days);
+	sqlite3_bind_int(st, 4, in->suspend_unused_days);
+	sqlite3_bind_int(st, 5, in->session_idle_s);
+	sqlite3_bind_int(st, 6, in->session_lifetime_s);
+	sqlite3_bind_int64(st, 7, (int64_t)time(NULL));
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_suspend_unused(struct idg_store *s, int64_t tenant_id, int64_t before, int64_t now, int *n)
+{
+	struct idg_license_numbers lic;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, tenant_id, &lic)) != IDG_OK)	/* tenant exists? */
+		goto out;
+	if ((st = get(q, S_U_SUSPEND_UNUSED)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int64(st, 3, now);
+	if ((status = run(q, st, __func__)) == IDG_OK)
+		*n = sqlite3_changes(q->db);
+out:
+	status = tx_end(q, status, __func__);
+	if (status != IDG_OK)
+		*n = 0;
+	return status;
+}
+
 const struct idg_store_ops idg_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -2128,4 +2227,7 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.mfa_reset = sq_mfa_reset,
 	.policy_get = sq_policy_get,
 	.policy_set = sq_policy_set,
+	.security_get = sq_security_get,
+	.security_set = sq_security_set,
+	.suspend_unused = sq_suspend_unused,
 };

@@ -83,7 +83,7 @@ workers = ${g.workers};
 public_url = "https://127.0.0.1:${g.port}";
 http = { max_body_bytes = 8192; max_header_bytes = 8192; drain_timeout_s = 10; };
 redis = { port = ${g.redisPort}; command_timeout_ms = 300; connect_timeout_ms = 300; };
-store = { sqlite_path = "idgate.db"; directory_refresh_ms = 200; };
+store = { sqlite_path = "idgate.db"; directory_refresh_ms = 200; maintenance_interval_s = 1; };
 master_key_file = "master.key";
 session = { idle_timeout_s = 600; absolute_lifetime_s = 3600; };
 password = { argon2_t_cost = 1; argon2_m_cost_kib = 8192; };

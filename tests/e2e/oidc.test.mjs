@@ -52,9 +52,10 @@ async function addClient(name, args = [], assign = []) {
       '--user', email]);
     assert.equal(a.code, 0, a.stderr);
   }
-  // Both workers reload their directory every 200 ms (test config): after
-  // 500 ms each one knows the client, whichever gets the next request.
-  await sleep(500);
+  // Both workers reload their directory every 200 ms (test config), behind
+  // any password hashing queued in their pools: after 1.5 s each one knows
+  // the client, whichever gets the next request, even on a loaded machine.
+  await sleep(1500);
   return doc;
 }
 

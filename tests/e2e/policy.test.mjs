@@ -5,10 +5,10 @@
 // OIDC authorization, and the admin's MFA reset.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Gateway, Client, sleep, inputValue } from './harness.mjs';
+import { Gateway, Client, sleep, inputValue, redisCommand } from './harness.mjs';
 
 const PW = 'Corr3ct-horse!';
 const CID = 'pol';
@@ -33,8 +33,14 @@ async function setPolicy(text) {
   writeFileSync(f, text);
   const r = await g.cli(['policy', 'set', '--tenant', CID, f]);
   assert.equal(r.code, 0, r.stderr);
-  await sleep(500);   // both workers reload (directory_refresh_ms = 200)
+  await settle();
 }
+
+// Both workers reload their directory every 200 ms (test config); the reload
+// waits in the work pool behind password hashing, so under a loaded CI
+// machine allow well over that. A wait for a change to arrive, not a timing
+// under test.
+const settle = () => sleep(1500);
 
 function errorCode(html) {
   return html.match(/id="error-code"[^>]*>([^<]*)</)?.[1]?.trim();
@@ -149,13 +155,13 @@ test('the admin resets a user\'s authenticator; the user enrols again', async ()
 test('the tenant-wide TOTP switch applies to everyone', async () => {
   await setPolicy('default allow\n');
   assert.equal((await g.cli(['policy', 'require-mfa', '--tenant', CID, 'on'])).code, 0);
-  await sleep(500);
+  await settle();
   try {
     const r = await g.client().login(CID, 'eve@pol.example', PW);
     assert.equal(r.headers.location, `/t/${CID}/mfa`);
   } finally {
     assert.equal((await g.cli(['policy', 'require-mfa', '--tenant', CID, 'off'])).code, 0);
-    await sleep(500);
+    await settle();
   }
   assert.equal((await g.client().login(CID, 'eve@pol.example', PW)).headers.location,
     `/t/${CID}/portal`);
@@ -195,4 +201,90 @@ test('a per-app rule refuses one OIDC app and steps up another', async () => {
   const resumed = await c.get(cont);
   assert.equal(resumed.status, 303);
   assert.ok(new URL(resumed.headers.location).searchParams.get('code'), resumed.headers.location);
+});
+
+// ---- tenant security settings ----
+
+async function sql(q) {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => execFile('sqlite3', [join(g.dir, 'idgate.db'), q],
+    (err, stdout) => (err ? reject(err) : resolve(stdout.trim()))));
+}
+
+async function security(...args) {
+  const r = await g.cli(['tenant', 'security', CID, ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  await settle();
+}
+
+function sessionKey(sid) {
+  return 's:' + createHash('sha256').update(sid).digest('hex').slice(0, 32);
+}
+
+test('tenant password expiry forces a change; the tenant minimum length applies', async () => {
+  await security('--password-expiry-days', '1', '--password-min-length', '14');
+  try {
+    await sql("UPDATE users SET password_changed_at = strftime('%s','now') - 3*86400 " +
+      "WHERE email = 'amy@pol.example'");
+    const c = g.client();
+    const r = await c.login(CID, 'amy@pol.example', PW);
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.location, `/t/${CID}/password`);
+    const form = await c.get(`/t/${CID}/password`);
+    const csrf = Client.csrf(form.body);
+    const short = await c.post(`/t/${CID}/password`, { csrf, current_password: PW,
+      new_password: 'Sh0rt-passw0rd', new_password_confirm: 'Sh0rt-passw0rd' });   // 14 is fine
+    assert.equal(short.status, 303);
+    const c2 = g.client();
+    await c2.login(CID, 'amy@pol.example', 'Sh0rt-passw0rd');
+    const f2 = await c2.get(`/t/${CID}/password`);
+    const tooShort = await c2.post(`/t/${CID}/password`, { csrf: Client.csrf(f2.body),
+      current_password: 'Sh0rt-passw0rd', new_password: 'Sh0rt-pass0!', new_password_confirm:
+      'Sh0rt-pass0!' });   // 12 < 14
+    assert.equal(tooShort.status, 400);
+  } finally {
+    await security('--password-expiry-days', '0', '--password-min-length', '0');
+  }
+});
+
+test('tenant session idle timeout and lifetime', async () => {
+  await security('--session-idle', '120', '--session-lifetime', '600');
+  try {
+    const c = g.client();
+    assert.equal((await c.login(CID, 'ben@pol.example', PW)).status, 303);
+    assert.equal((await c.get(`/t/${CID}/session`)).status, 200);
+    const sid = c.jar.get(`__Host-idgate-${CID}`);
+    const ttl = Number(await redisCommand(g.redisPort, 'TTL', sessionKey(sid)));
+    assert.ok(ttl > 0 && ttl <= 120, `idle timeout of the tenant: TTL ${ttl}`);
+    // age the session past the tenant's lifetime (its record holds created_at)
+    const rec = await redisCommand(g.redisPort, 'GET', sessionKey(sid));
+    const f = rec.split('|');
+    f[4] = String(Number(f[4]) - 700);
+    await redisCommand(g.redisPort, 'SET', sessionKey(sid), f.join('|'), 'KEEPTTL');
+    assert.equal((await c.get(`/t/${CID}/session`)).status, 401);
+  } finally {
+    await security('--session-idle', '0', '--session-lifetime', '0');
+  }
+});
+
+test('accounts unused for the tenant\'s limit are suspended by the upkeep job', async () => {
+  const before = await g.cli(['tenant', 'show', CID, '--json']);
+  await sql("UPDATE users SET last_sign_in_at = strftime('%s','now') - 40*86400, " +
+    "created_at = strftime('%s','now') - 400*86400 WHERE email = 'eve@pol.example'");
+  await security('--suspend-unused-days', '30');
+  try {
+    await sleep(1500);   // maintenance_interval_s = 1 in the test config
+    const show = await g.cli(['user', 'show', '--tenant', CID, 'eve@pol.example', '--json']);
+    assert.match(show.stdout, /suspended/);
+    assert.equal((await g.client().login(CID, 'eve@pol.example', PW)).status, 401);
+    // others, who signed in recently, are untouched; licenses are still held
+    assert.equal((await g.client().login(CID, 'ben@pol.example', PW)).status, 303);
+    const after = await g.cli(['tenant', 'show', CID, '--json']);
+    assert.equal(JSON.parse(after.stdout).licenses_in_use ?? JSON.parse(after.stdout).in_use,
+      JSON.parse(before.stdout).licenses_in_use ?? JSON.parse(before.stdout).in_use);
+    const audit = await g.cli(['audit', 'list', '--tenant', CID, '--json']);
+    assert.match(audit.stdout, /users\.suspend_unused/);
+  } finally {
+    await security('--suspend-unused-days', '0');
+  }
 });
