@@ -134,6 +134,7 @@ struct signin {
 	int		 status;	/* IDG_OK, IDG_DECLINED, IDG_UNAVAILABLE */
 	bool		 locked;
 	int64_t		 user_id;
+	int64_t		 not_before;	/* the user's last session cut */
 	bool		 must_change;
 };
 
@@ -192,6 +193,7 @@ signin_work(void *ctx, void *arg)
 
 				j->status = IDG_OK;
 				j->user_id = u.id;
+				j->not_before = u.sessions_not_before;
 				j->must_change = u.must_change_password;
 				/* Tenant password expiry: an old password must be changed now. */
 				if (days > 0 && u.password_changed_at > 0 &&
@@ -309,6 +311,13 @@ signin_done(void *arg)
 	s->user_id = j->user_id;
 	s->amr = IDG_AMR_PWD;
 	s->flags = j->must_change ? IDG_SESSION_MUST_CHANGE_PASSWORD : 0;
+	/*
+	 * Whole seconds: a sign-in in the same second as the user's last cut
+	 * (a password change, a reactivation) must still be newer than it.
+	 */
+	s->created_at = (int64_t)time(NULL);
+	if (s->created_at <= j->not_before)
+		s->created_at = j->not_before + 1;
 	if (d.action == IDG_POLICY_REQUIRE_TOTP)
 		s->flags |= IDG_SESSION_MFA_PENDING;
 	st = idg_session_create(r->w->sessions, s, session_created, j);

@@ -152,6 +152,7 @@ static const struct text texts[] = {
 	{ "error.mfa_invalid_code", "The code is not valid, or it was already used. "
 	  "Enter the current code from your authenticator app.",
 	  "コードが正しくないか、すでに使用されています。認証アプリに表示されている現在のコードを入力してください。" },
+	{ "portal.mfa", "Authenticator app", "認証アプリ" },
 	{ "mfa.title", "Enter your verification code", "確認コードの入力" },
 	{ "mfa.intro", "Open your authenticator app and enter the 6-digit code for this account.",
 	  "認証アプリを開き、このアカウントの6桁のコードを入力してください。" },

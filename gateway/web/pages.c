@@ -387,6 +387,10 @@ idg_page_portal(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	tenant_url(&o, company_id, "password");
 	put(&o, "\">");
 	txt(&o, "portal.change_password");
+	put(&o, "</a>\n<a id=\"setup-mfa\" class=\"btn btn-secondary\" href=\"");
+	tenant_url(&o, company_id, "mfa");
+	put(&o, "\">");
+	txt(&o, "portal.mfa");
 	put(&o, "</a>\n<form id=\"logout-form\" method=\"post\" action=\"");
 	tenant_url(&o, company_id, "logout");
 	put(&o, "\">\n");

@@ -144,6 +144,23 @@ test('a used TOTP code is refused again within its window; a recovery code works
   assert.equal(reuse.status, 401, 'a recovery code is good once');
 });
 
+test('a user sets up an authenticator from the portal without being asked to', async () => {
+  const c = g.client();
+  assert.equal((await c.login(CID, 'ben@pol.example', PW)).status, 303);
+  const portal = await c.get(`/t/${CID}/portal`);
+  assert.match(portal.body, new RegExp(`id="setup-mfa"[^>]*href="/t/${CID}/mfa"`));
+  const page = await c.get(`/t/${CID}/mfa`);
+  assert.match(page.body, /id="mfa-qr"/);
+  const key = page.body.match(/id="mfa-key">([^<]+)</)[1];
+  const done = await c.post(`/t/${CID}/mfa`, { csrf: Client.csrf(page.body), code: totp(key) });
+  assert.equal(done.status, 200);
+  assert.match(done.body, /id="recovery-codes"/);
+  assert.deepEqual(JSON.parse((await c.get(`/t/${CID}/session`)).body).amr.sort(), ['otp', 'pwd']);
+  // from now on ben is enrolled: the CLI shows it
+  const show = await g.cli(['user', 'show', '--tenant', CID, 'ben@pol.example']);
+  assert.match(show.stdout, /enrolled/i);
+});
+
 test('the admin resets a user\'s authenticator; the user enrols again', async () => {
   const r = await g.cli(['user', 'reset-mfa', '--tenant', CID, 'cat@pol.example']);
   assert.equal(r.code, 0, r.stderr);
