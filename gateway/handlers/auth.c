@@ -221,6 +221,22 @@ idg_csrf_session_check(struct idg_req *r, const char *token)
 	return r->has_session && token != NULL && idg_ct_streq(r->session.csrf, token);
 }
 
+bool
+idg_req_form_checked(struct idg_req *r, struct idg_params *f)
+{
+	if (idg_req_form(r, f) != IDG_OK) {
+		idg_reply_error(r, "bad_request");
+		return false;
+	}
+	if (idg_params_count(f, "csrf") != 1 ||
+	    !idg_csrf_session_check(r, idg_params_get(f, "csrf"))) {
+		idg_params_free(f);
+		idg_reply_error(r, "csrf_invalid");
+		return false;
+	}
+	return true;
+}
+
 struct audit_job {
 	struct idg_audit_event	e;
 	char			actor[300], action[48], target[300], result[48], ip[46];

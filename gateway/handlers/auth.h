@@ -45,6 +45,12 @@ int	idg_csrf_login_token(struct idg_req *r, char *token, size_t tokensz);
 bool	idg_csrf_login_check(struct idg_req *r, const char *token);
 /* A form's csrf field against the session's secret (constant time). */
 bool	idg_csrf_session_check(struct idg_req *r, const char *token);
+/*
+ * Reads the form of a signed-in request and checks its one csrf field
+ * against the session. true with *f filled (caller frees); false after
+ * answering r (bad_request or csrf_invalid).
+ */
+bool	idg_req_form_checked(struct idg_req *r, struct idg_params *f);
 
 #define IDG_RETURN_MAX 2048
 

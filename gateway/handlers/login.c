@@ -476,21 +476,12 @@ logout_next(struct idg_req *r, int st)
 {
 	struct idg_params f;
 	const struct idg_dir_user *u;
-	bool ok;
 
 	if (!idg_auth_require(r, st))
 		return;
-	if (idg_req_form(r, &f) != IDG_OK) {
-		idg_reply_error(r, "bad_request");
+	if (!idg_req_form_checked(r, &f))
 		return;
-	}
-	ok = idg_params_count(&f, "csrf") == 1 &&
-	    idg_csrf_session_check(r, idg_params_get(&f, "csrf"));
 	idg_params_free(&f);
-	if (!ok) {
-		idg_reply_error(r, "csrf_invalid");
-		return;
-	}
 	u = idg_directory_user(r->tenant, r->session.user_id);
 	idg_audit_async(r, r->tenant->id, u->email, "signout", u->email, "ok");
 	st = idg_session_destroy(r->w->sessions, r->session.id, logout_destroyed, r);
@@ -669,16 +660,8 @@ password_submit_next(struct idg_req *r, int st)
 
 	if (!idg_auth_require(r, st))
 		return;
-	if (idg_req_form(r, &f) != IDG_OK) {
-		idg_reply_error(r, "bad_request");
+	if (!idg_req_form_checked(r, &f))
 		return;
-	}
-	if (idg_params_count(&f, "csrf") != 1 ||
-	    !idg_csrf_session_check(r, idg_params_get(&f, "csrf"))) {
-		idg_params_free(&f);
-		idg_reply_error(r, "csrf_invalid");
-		return;
-	}
 	cur = idg_params_get(&f, "current_password");
 	nw = idg_params_get(&f, "new_password");
 	conf = idg_params_get(&f, "new_password_confirm");

@@ -355,16 +355,8 @@ post_next(struct idg_req *r, int st)
 
 	if (!idg_auth_require(r, st))
 		return;
-	if (idg_req_form(r, &f) != IDG_OK) {
-		idg_reply_error(r, "bad_request");
+	if (!idg_req_form_checked(r, &f))
 		return;
-	}
-	if (idg_params_count(&f, "csrf") != 1 ||
-	    !idg_csrf_session_check(r, idg_params_get(&f, "csrf"))) {
-		idg_params_free(&f);
-		idg_reply_error(r, "csrf_invalid");
-		return;
-	}
 	code = idg_params_get(&f, "code");
 	if (code == NULL || idg_params_count(&f, "code") != 1 || strlen(code) >= 32 ||
 	    (j = calloc(1, sizeof(*j))) == NULL) {
