@@ -20,82 +20,11 @@
 #include <jansson.h>
 
 #include "gateway/cli/cli.h"
+#include "cli_fixture.h"
 #include "gateway/config/config.h"
 #include "gateway/store/store.h"
 #include "gateway/util/status.h"
 #include "idp-adapters/local/password.h"
-
-struct fx {
-	char			dir[64];
-	struct idg_config	cfg;
-	char			out[65536];
-	char			err[65536];
-};
-
-static struct fx *F;
-
-static void
-slurp(const char *path, char *buf, size_t sz)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	if (f != NULL) {
-		n = fread(buf, 1, sz - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-}
-
-/* Runs idg_cli_run with the NULL-terminated arguments; captures stdout and stderr. */
-static int
-run(const char *arg0, ...)
-{
-	char *argv[32], outp[128], errp[128];
-	int argc = 0, rc, o, e, so, se;
-	const char *a;
-	va_list ap;
-
-	va_start(ap, arg0);
-	for (a = arg0; a != NULL && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
-	snprintf(outp, sizeof(outp), "%s/out.txt", F->dir);
-	snprintf(errp, sizeof(errp), "%s/err.txt", F->dir);
-	fflush(stdout);
-	fflush(stderr);
-	so = dup(1);
-	se = dup(2);
-	o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(o, 1);
-	dup2(e, 2);
-	rc = idg_cli_run(&F->cfg, argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	close(o);
-	close(e);
-	slurp(outp, F->out, sizeof(F->out));
-	slurp(errp, F->err, sizeof(F->err));
-	return rc;
-}
-
-static void
-write_file(const char *name, const char *text, char *path, size_t pathsz)
-{
-	FILE *f;
-
-	snprintf(path, pathsz, "%s/%s", F->dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static int
 setup(void **state)

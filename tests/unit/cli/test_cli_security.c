@@ -21,94 +21,13 @@
 #include <sqlite3.h>
 
 #include "gateway/cli/cli.h"
+#include "cli_fixture.h"
 #include "gateway/config/config.h"
 #include "gateway/store/store.h"
 #include "gateway/util/status.h"
 #include "idp-adapters/local/password.h"
 
 #define DAY 86400
-
-struct fx {
-	char			dir[64];
-	struct idg_config	cfg;
-	char			out[65536];
-	char			err[65536];
-};
-
-static struct fx *F;
-
-static void
-slurp(const char *path, char *buf, size_t sz)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-
-	if (f != NULL) {
-		n = fread(buf, 1, sz - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-}
-
-/* Runs idg_cli_run with the NULL-terminated arguments, stdin from in_path (or
- * untouched when NULL); captures stdout and stderr. */
-static int
-vrun(const char *in_path, const char *arg0, va_list ap)
-{
-	char *argv[32], outp[128], errp[128];
-	int argc = 0, rc, o, e, so, se, si = -1, i = -1;
-	const char *a;
-
-	for (a = arg0; a != NULL && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	argv[argc] = NULL;
-	snprintf(outp, sizeof(outp), "%s/out.txt", F->dir);
-	snprintf(errp, sizeof(errp), "%s/err.txt", F->dir);
-	fflush(stdout);
-	fflush(stderr);
-	so = dup(1);
-	se = dup(2);
-	o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	dup2(o, 1);
-	dup2(e, 2);
-	if (in_path != NULL) {
-		si = dup(0);
-		i = open(in_path, O_RDONLY);
-		assert_true(i >= 0);
-		dup2(i, 0);
-	}
-	rc = idg_cli_run(&F->cfg, argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	close(o);
-	close(e);
-	if (in_path != NULL) {
-		clearerr(stdin);
-		dup2(si, 0);
-		close(si);
-		close(i);
-	}
-	slurp(outp, F->out, sizeof(F->out));
-	slurp(errp, F->err, sizeof(F->err));
-	return rc;
-}
-
-static int
-run(const char *arg0, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, arg0);
-	rc = vrun(NULL, arg0, ap);
-	va_end(ap);
-	return rc;
-}
 
 static struct idg_store *
 store_open(void)
