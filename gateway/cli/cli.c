@@ -497,6 +497,28 @@ audit_row(void *arg, const struct idg_audit_event *e)
 	return 0;
 }
 
+int
+cli_tenant_args(struct cli *c, int argc, char **argv, bool *json, int want, const char *usage,
+    char **pos, struct idg_tenant *t)
+{
+	const char *tenant = NULL;
+	bool dummy = false;
+	const struct cli_opt opts[] = {
+		{ "--tenant", &tenant, NULL },
+		{ json != NULL ? "--json" : NULL, NULL, json != NULL ? json : &dummy },
+		{ NULL, NULL, NULL },
+	};
+	int rc, npos;
+
+	if ((rc = cli_parse(argc, argv, opts, pos, want, &npos)) != 0)
+		return rc;
+	if (tenant == NULL || npos != want)
+		return cli_fail(IDG_EXIT_USAGE, "usage", "%s", usage);
+	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, tenant, t)) != 0)
+		return rc;
+	return 0;
+}
+
 static int
 cmd_audit(struct cli *c, int argc, char **argv)
 {

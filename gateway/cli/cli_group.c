@@ -11,28 +11,6 @@
 #include "cli_impl.h"
 #include "../util/status.h"
 
-static int
-tenant_opt(struct cli *c, int argc, char **argv, bool *json, int want, const char *usage,
-    char **pos, struct idg_tenant *t)
-{
-	const char *tenant = NULL;
-	bool dummy = false;
-	const struct cli_opt opts[] = {
-		{ "--tenant", &tenant, NULL },
-		{ json != NULL ? "--json" : NULL, NULL, json != NULL ? json : &dummy },
-		{ NULL, NULL, NULL },
-	};
-	int rc, npos;
-
-	if ((rc = cli_parse(argc, argv, opts, pos, want, &npos)) != 0)
-		return rc;
-	if (tenant == NULL || npos != want)
-		return cli_fail(IDG_EXIT_USAGE, "usage", "%s", usage);
-	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, tenant, t)) != 0)
-		return rc;
-	return 0;
-}
-
 static bool
 name_ok(const char *s)
 {
@@ -54,7 +32,7 @@ cmd_add(struct cli *c, int argc, char **argv)
 	char *pos[1];
 	int rc, st;
 
-	if ((rc = tenant_opt(c, argc, argv, NULL, 1, "group add --tenant ID NAME", pos,
+	if ((rc = cli_tenant_args(c, argc, argv, NULL, 1, "group add --tenant ID NAME", pos,
 	    &t)) != 0)
 		return rc;
 	if (!name_ok(pos[0]))
@@ -79,7 +57,7 @@ cmd_add_member(struct cli *c, int argc, char **argv)
 	char *pos[2], detail[160];
 	int rc, st;
 
-	if ((rc = tenant_opt(c, argc, argv, NULL, 2, "group add-member --tenant ID GROUP"
+	if ((rc = cli_tenant_args(c, argc, argv, NULL, 2, "group add-member --tenant ID GROUP"
 	    " EMAIL", pos, &t)) != 0)
 		return rc;
 	st = idg_store_user_get_by_email(c->st, t.id, pos[1], &u);
@@ -136,7 +114,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 	char *pos[1];
 	int rc, st;
 
-	if ((rc = tenant_opt(c, argc, argv, &json, 0, "group list --tenant ID [--json]", pos,
+	if ((rc = cli_tenant_args(c, argc, argv, &json, 0, "group list --tenant ID [--json]", pos,
 	    &t)) != 0)
 		return rc;
 	if (json)

@@ -48,6 +48,13 @@ int	cli_open(struct cli *c);
 int	cli_store_fail(int st, const char *what);
 /* Looks the tenant up: 0, or an exit code with tenant_not_found printed. */
 int	cli_tenant_find(struct cli *c, const char *company_id, struct idg_tenant *t);
+/*
+ * The common form "--tenant ID [--json] POS...": parses it (json NULL: no
+ * --json), needs exactly want positional arguments (printing usage
+ * otherwise), opens the store and finds the tenant. 0 or an exit code.
+ */
+int	cli_tenant_args(struct cli *c, int argc, char **argv, bool *json, int want,
+	    const char *usage, char **pos, struct idg_tenant *t);
 /* Appends an audit event with actor "cli"; a failure is printed as a warning only. */
 void	cli_audit(struct cli *c, int64_t tenant_id, const char *action, const char *target,
 	    const char *result, const char *detail);

@@ -114,29 +114,6 @@ split_multi(int argc, char **argv, const struct cli_opt *single, struct multi *m
 	return 0;
 }
 
-/* --tenant ID plus want positional arguments; opens the store and finds the tenant. */
-static int
-tenant_args(struct cli *c, int argc, char **argv, bool *json, int want, const char *usage,
-    char **pos, struct idg_tenant *t)
-{
-	const char *tenant = NULL;
-	bool dummy = false;
-	const struct cli_opt opts[] = {
-		{ "--tenant", &tenant, NULL },
-		{ json != NULL ? "--json" : NULL, NULL, json != NULL ? json : &dummy },
-		{ NULL, NULL, NULL },
-	};
-	int rc, npos;
-
-	if ((rc = cli_parse(argc, argv, opts, pos, want, &npos)) != 0)
-		return rc;
-	if (tenant == NULL || npos != want)
-		return cli_fail(IDG_EXIT_USAGE, "usage", "%s", usage);
-	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, tenant, t)) != 0)
-		return rc;
-	return 0;
-}
-
 /* Keys. */
 
 /* Per algorithm (indexed by enum idg_jose_alg): what the tenant holds now. */
@@ -381,7 +358,7 @@ cmd_key_list(struct cli *c, int argc, char **argv)
 	char *pos[1];
 	int rc, st;
 
-	if ((rc = tenant_args(c, argc, argv, &json, 0, "oidc key list --tenant ID [--json]",
+	if ((rc = cli_tenant_args(c, argc, argv, &json, 0, "oidc key list --tenant ID [--json]",
 	    pos, &t)) != 0)
 		return rc;
 	if (json)
@@ -1014,7 +991,7 @@ cmd_client_list(struct cli *c, int argc, char **argv)
 	char *pos[1];
 	int rc, st;
 
-	if ((rc = tenant_args(c, argc, argv, &json, 0, "oidc client list --tenant ID [--json]",
+	if ((rc = cli_tenant_args(c, argc, argv, &json, 0, "oidc client list --tenant ID [--json]",
 	    pos, &t)) != 0)
 		return rc;
 	if (json)
@@ -1099,7 +1076,7 @@ cmd_client_show(struct cli *c, int argc, char **argv)
 	char *pos[1], created[32];
 	int rc, st;
 
-	if ((rc = tenant_args(c, argc, argv, &json, 1, "oidc client show --tenant ID CLIENT_ID"
+	if ((rc = cli_tenant_args(c, argc, argv, &json, 1, "oidc client show --tenant ID CLIENT_ID"
 	    " [--json]", pos, &t)) != 0)
 		return rc;
 	if ((cl = calloc(1, sizeof(*cl))) == NULL)
@@ -1157,7 +1134,7 @@ cmd_client_delete(struct cli *c, int argc, char **argv)
 	char *pos[1];
 	int rc, st;
 
-	if ((rc = tenant_args(c, argc, argv, NULL, 1, "oidc client delete --tenant ID"
+	if ((rc = cli_tenant_args(c, argc, argv, NULL, 1, "oidc client delete --tenant ID"
 	    " CLIENT_ID", pos, &t)) != 0)
 		return rc;
 	st = idg_store_oidc_client_delete(c->st, t.id, pos[0]);
@@ -1233,7 +1210,7 @@ cmd_client_reset_secret(struct cli *c, int argc, char **argv)
 	struct idg_tenant t;
 	int rc, st;
 
-	if ((rc = tenant_args(c, argc, argv, NULL, 1, "oidc client reset-secret --tenant ID"
+	if ((rc = cli_tenant_args(c, argc, argv, NULL, 1, "oidc client reset-secret --tenant ID"
 	    " CLIENT_ID", pos, &t)) != 0)
 		return rc;
 	if ((rc = new_secret(secret, sizeof(secret), hash)) != 0)
