@@ -96,9 +96,7 @@ check(struct idg_req *r, int status)
 	    u->status != IDG_USER_ACTIVE || r->session.created_at <= u->sessions_not_before ||
 	    (r->tenant->sec.session_lifetime_s > 0 &&
 	    (int64_t)time(NULL) - r->session.created_at >= r->tenant->sec.session_lifetime_s)) {
-		if (idg_session_destroy(r->w->sessions, r->session.id, forget, NULL) ==
-		    IDG_PENDING)
-			log_debug("void session removed");
+		idg_session_discard(r, r->session.id);
 		next(r, IDG_NOTFOUND);
 		return;
 	}
@@ -109,6 +107,45 @@ check(struct idg_req *r, int status)
 		return;
 	}
 	next(r, IDG_OK);
+}
+
+void
+idg_session_discard(struct idg_req *r, const char *id)
+{
+	if (id[0] != '\0')
+		idg_session_destroy(r->w->sessions, id, forget, NULL);
+}
+
+static void
+renewed(void *arg, int status, const struct idg_session *ns)
+{
+	struct idg_req *r = arg;
+	idg_auth_next_fn *next = r->auth_next;
+	char name[64];
+
+	r->auth_next = NULL;
+	if (status != IDG_OK || ns == NULL) {
+		next(r, IDG_UNAVAILABLE);
+		return;
+	}
+	idg_session_cookie_name(r->company_id, name, sizeof(name));
+	idg_req_set_cookie(r, name, ns->id, -1);
+	idg_session_discard(r, r->renew_old_id);
+	next(r, IDG_OK);
+}
+
+void
+idg_session_renew(struct idg_req *r, idg_auth_next_fn *next)
+{
+	int st;
+
+	r->auth_next = next;
+	idg_strlcpy(r->renew_old_id, r->session.id, sizeof(r->renew_old_id));
+	r->session.id[0] = '\0';
+	r->session.csrf[0] = '\0';
+	st = idg_session_create(r->w->sessions, &r->session, renewed, r);
+	if (st != IDG_PENDING)
+		renewed(r, st, st == IDG_OK ? &r->session : NULL);
 }
 
 static void

@@ -28,6 +28,17 @@ void	idg_session_cookie_name(const char *company_id, char *out, size_t outsz);
  */
 void	idg_auth_session(struct idg_req *r, idg_auth_next_fn *next);
 
+/* Deletes session id in the background; nothing waits for the answer. */
+void	idg_session_discard(struct idg_req *r, const char *id);
+
+/*
+ * After a privilege change: stores r->session (its fields already updated
+ * by the caller) as a new session with a fresh id and CSRF secret, sets its
+ * cookie and deletes the old one. Then next(r, IDG_OK) once, or
+ * next(r, IDG_UNAVAILABLE) when the new session could not be stored.
+ */
+void	idg_session_renew(struct idg_req *r, idg_auth_next_fn *next);
+
 /*
  * For pages behind sign-in: answers r itself when st is not IDG_OK (503 when
  * Redis is down, otherwise a redirect to the tenant's sign-in page) and

@@ -225,14 +225,6 @@ out:
 }
 
 static void
-forget(void *arg, int status, const struct idg_session *s)
-{
-	(void)arg;
-	(void)status;
-	(void)s;
-}
-
-static void
 session_created(void *arg, int status, const struct idg_session *s)
 {
 	struct signin *j = arg;
@@ -249,8 +241,7 @@ session_created(void *arg, int status, const struct idg_session *s)
 	idg_session_cookie_name(r->company_id, name, sizeof(name));
 	idg_req_set_cookie(r, name, s->id, -1);
 	/* The pre-sign-in session (if any) is gone: no fixation. */
-	if (j->old_sid[0] != '\0')
-		idg_session_destroy(r->w->sessions, j->old_sid, forget, NULL);
+	idg_session_discard(r, j->old_sid);
 	if (s->flags & IDG_SESSION_MFA_PENDING) {
 		/* The second factor next; the app's request resumes after it. */
 		struct idg_buf mfa;
@@ -529,7 +520,6 @@ idg_h_password_form(struct idg_req *r)
 
 struct pwchange {
 	struct idg_req	*r;
-	char		 old_sid[IDG_SESSION_ID_LEN + 8];
 	char		 current[1024];
 	char		 next[1024];
 	int		 status;	/* IDG_OK, IDG_DECLINED (wrong current), IDG_UNAVAILABLE */
@@ -578,19 +568,14 @@ out:
 }
 
 static void
-pwchange_created(void *arg, int status, const struct idg_session *ns)
+pwchange_renewed(struct idg_req *r, int st)
 {
-	struct idg_req *r = arg;
-	struct pwchange *j = r->hctx;
-	char name[64], loc[64];
+	char loc[64];
 
-	if (status != IDG_OK || ns == NULL) {
+	if (st != IDG_OK) {
 		idg_reply_error(r, "session_store_unavailable");
 		return;
 	}
-	idg_session_cookie_name(r->company_id, name, sizeof(name));
-	idg_req_set_cookie(r, name, ns->id, -1);
-	idg_session_destroy(r->w->sessions, j->old_sid, forget, NULL);
 	snprintf(loc, sizeof(loc), "/t/%s/portal", r->company_id);
 	idg_reply_redirect(r, loc);
 }
@@ -600,7 +585,6 @@ pwchange_done(void *arg)
 {
 	struct pwchange *j = arg;
 	struct idg_req *r = j->r;
-	int st;
 
 	r->hctx = j;
 	if (j->status == IDG_UNAVAILABLE) {
@@ -615,16 +599,11 @@ pwchange_done(void *arg)
 	 * The store ended every session of the user (other browsers included);
 	 * this browser gets a new one, with a new id, just authenticated.
 	 */
-	idg_strlcpy(j->old_sid, r->session.id, sizeof(j->old_sid));
 	r->session.flags &= ~IDG_SESSION_MUST_CHANGE_PASSWORD;
-	r->session.id[0] = '\0';
-	r->session.csrf[0] = '\0';
 	/* Past the cut the store just made (see idg_auth_session: whole seconds). */
 	r->session.created_at = (int64_t)time(NULL) + 1;
 	r->session.auth_time = (int64_t)time(NULL);
-	st = idg_session_create(r->w->sessions, &r->session, pwchange_created, r);
-	if (st != IDG_PENDING)
-		pwchange_created(r, st, st == IDG_OK ? &r->session : NULL);
+	idg_session_renew(r, pwchange_renewed);
 }
 
 static void

@@ -40,7 +40,6 @@ struct mfa_job {
 	char		 email[255];
 	char		 code[32];
 	char		 return_to[IDG_RETURN_MAX];
-	char		 old_sid[IDG_SESSION_ID_LEN + 8];
 	bool		 verify;	/* POST: check a code; GET: prepare the page */
 	/* results */
 	int		 status;	/* IDG_OK, IDG_DECLINED (bad code), IDG_UNAVAILABLE */
@@ -210,31 +209,19 @@ render(struct idg_req *r, struct mfa_job *j, int status, const char *error_key)
 }
 
 static void
-forget(void *arg, int status, const struct idg_session *s)
+renewed(struct idg_req *r, int st)
 {
-	(void)arg;
-	(void)status;
-	(void)s;
-}
-
-static void
-renewed(void *arg, int status, const struct idg_session *ns)
-{
-	struct idg_req *r = arg;
 	struct mfa_job *j = r->hctx;
 	struct idg_page_ctx pc = { r->lang, r->path, NULL };
 	const char *codes[IDG_RECOVERY_CODES];
-	char name[64], loc[IDG_RETURN_MAX + 64];
+	char loc[IDG_RETURN_MAX + 64];
 	struct idg_buf b;
 	int i;
 
-	if (status != IDG_OK || ns == NULL) {
+	if (st != IDG_OK) {
 		idg_reply_error(r, "session_store_unavailable");
 		return;
 	}
-	idg_session_cookie_name(r->company_id, name, sizeof(name));
-	idg_req_set_cookie(r, name, ns->id, -1);
-	idg_session_destroy(r->w->sessions, j->old_sid, forget, NULL);
 	if (j->return_to[0] != '\0')
 		idg_strlcpy(loc, j->return_to, sizeof(loc));
 	else
@@ -257,7 +244,6 @@ mfa_done(void *arg)
 {
 	struct mfa_job *j = arg;
 	struct idg_req *r = j->r;
-	int st;
 
 	r->hctx = j;
 	if (j->status == IDG_UNAVAILABLE) {
@@ -273,15 +259,10 @@ mfa_done(void *arg)
 		return;
 	}
 	/* Privilege changes: a new session id, the second factor recorded. */
-	idg_strlcpy(j->old_sid, r->session.id, sizeof(j->old_sid));
 	r->session.flags &= ~IDG_SESSION_MFA_PENDING;
 	r->session.amr |= IDG_AMR_OTP;
 	r->session.auth_time = (int64_t)time(NULL);
-	r->session.id[0] = '\0';
-	r->session.csrf[0] = '\0';
-	st = idg_session_create(r->w->sessions, &r->session, renewed, r);
-	if (st != IDG_PENDING)
-		renewed(r, st, st == IDG_OK ? &r->session : NULL);
+	idg_session_renew(r, renewed);
 }
 
 static void

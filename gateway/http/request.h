@@ -54,7 +54,8 @@ struct idg_req {
 	const char		*csp_override;	/* a page's own CSP (form_post); borrowed */
 	char			 cookies[4][160];	/* Set-Cookie values queued */
 	int			 ncookies;
-	idg_auth_next_fn	*auth_next;	/* pending session check */
+	idg_auth_next_fn	*auth_next;	/* pending session check or renewal */
+	char			 renew_old_id[IDG_SESSION_ID_LEN + 1];	/* during a renewal */
 	void			*hctx;		/* handler state, freed with free() */
 };
 
