@@ -23,7 +23,6 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 
 #include "gateway/oidc/jose.h"
 #include "gateway/util/crypto.h"
@@ -46,10 +45,7 @@ struct idg_jose_key {
 	EVP_PKEY	*pkey;
 	enum idg_jose_alg alg;
 	char		 kid[KID_LEN];
-	char		*priv_pem;	/* PKCS#8 PEM; NULL for a public-only key */
-	size_t		 priv_pem_len;
-	char		*pub_pem;	/* SubjectPublicKeyInfo PEM */
-	size_t		 pub_pem_len;
+	bool		 priv;		/* false for a public-only key */
 };
 
 int
@@ -156,35 +152,6 @@ thumbprint(const struct idg_jose_key *k, const struct jwk_parts *p, char kid[KID
 	return IDG_OK;
 }
 
-/* PEM text of pkey; the private form goes through secure memory and is wiped. */
-static int
-pem_of(EVP_PKEY *pkey, bool priv, char **out, size_t *outlen)
-{
-	BIO *bio;
-	char *data, *copy;
-	long n;
-	int ok;
-
-	bio = BIO_new(priv ? BIO_s_secmem() : BIO_s_mem());
-	if (bio == NULL)
-		return IDG_ERR;
-	if (priv)
-		ok = PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL);
-	else
-		ok = PEM_write_bio_PUBKEY(bio, pkey);
-	n = BIO_get_mem_data(bio, &data);
-	if (!ok || n <= 0 || (copy = malloc((size_t)n + 1)) == NULL) {
-		BIO_free(bio);
-		return IDG_ERR;
-	}
-	memcpy(copy, data, (size_t)n);
-	copy[n] = '\0';
-	BIO_free(bio);
-	*out = copy;
-	*outlen = (size_t)n;
-	return IDG_OK;
-}
-
 /* Does pkey fit alg? RSA within [RSA_MIN_BITS, max_bits], EC only on P-256. */
 static bool
 pkey_fits(EVP_PKEY *pkey, enum idg_jose_alg alg, int max_bits)
@@ -229,9 +196,8 @@ key_take(EVP_PKEY *pkey, enum idg_jose_alg alg, bool priv, int max_bits,
 	}
 	k->pkey = pkey;
 	k->alg = alg;
-	if (jwk_parts(k, &p) != IDG_OK || thumbprint(k, &p, k->kid) != IDG_OK ||
-	    pem_of(pkey, false, &k->pub_pem, &k->pub_pem_len) != IDG_OK ||
-	    (priv && pem_of(pkey, true, &k->priv_pem, &k->priv_pem_len) != IDG_OK)) {
+	k->priv = priv;
+	if (jwk_parts(k, &p) != IDG_OK || thumbprint(k, &p, k->kid) != IDG_OK) {
 		log_error("cannot encode %s key", idg_jose_alg_name(alg));
 		idg_jose_key_free(k);
 		return IDG_ERR;
@@ -267,11 +233,6 @@ idg_jose_key_free(struct idg_jose_key *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->pkey);
-	if (k->priv_pem != NULL) {
-		idg_wipe(k->priv_pem, k->priv_pem_len);
-		free(k->priv_pem);
-	}
-	free(k->pub_pem);
 	free(k);
 }
 
@@ -323,7 +284,7 @@ idg_jose_key_seal(const struct idg_jose_key *k, const uint8_t master_key[32], ch
 	int rc = IDG_ERR;
 
 	*sealed = NULL;
-	if (k->priv_pem == NULL)
+	if (!k->priv)
 		return IDG_INVALID;
 	ectx = OSSL_ENCODER_CTX_new_for_pkey(k->pkey, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo",
 	    NULL);
@@ -663,7 +624,7 @@ idg_jws_sign(const struct idg_jose_key *k, const char *payload_json, const char 
     char **out)
 {
 	*out = NULL;
-	if (k->priv_pem == NULL || payload_json == NULL)
+	if (!k->priv || payload_json == NULL)
 		return IDG_INVALID;
 	return sign_direct(k, payload_json, typ != NULL ? typ : "JWT", out);
 }

@@ -23,7 +23,7 @@
 
 enum idg_jose_alg { IDG_JOSE_RS256 = 1, IDG_JOSE_ES256 = 2 };
 
-struct idg_jose_key;	/* opaque: EVP_PKEY + alg + kid + cached PEMs */
+struct idg_jose_key;	/* opaque: EVP_PKEY + alg + kid */
 
 /* "RS256"/"ES256" <-> enum; IDG_INVALID for anything else (including "none"). */
 int	idg_jose_alg_parse(const char *s, enum idg_jose_alg *out);
