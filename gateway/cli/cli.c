@@ -248,7 +248,7 @@ cli_audit(struct cli *c, int64_t tenant_id, const char *action, const char *targ
     const char *result, const char *detail)
 {
 	struct idg_audit_event e = { 0, tenant_id, "cli", action, target, result, NULL,
-		detail };
+		detail, 0 };
 	int st;
 
 	if (c->st == NULL)

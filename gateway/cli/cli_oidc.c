@@ -17,13 +17,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_impl.h"
 #include "../config/config.h"
 #include "../oidc/jose.h"
 #include "../oidc/oidc.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/status.h"
 #include "../util/str.h"
+#include "cli_impl.h"
 
 #define KEY_USE		"oidc"
 #define SECRET_BYTES	32		/* client secret: 256 random bits */
@@ -400,7 +401,7 @@ cmd_key_purge(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, tenant, &t)) != 0)
 		return rc;
 	/* Tokens a retired key signed must outlive it in the JWKS: keep recent ones. */
-	st = idg_store_key_purge_retired(c->st, t.id, (int64_t)time(NULL) - days * 86400, &n);
+	st = idg_store_key_purge_retired(c->st, t.id, idg_now() - days * 86400, &n);
 	if (st != IDG_OK)
 		return cli_store_fail(st, "purging retired keys");
 	snprintf(detail, sizeof(detail), "%d keys, retired over %ld days ago", n, days);

@@ -16,11 +16,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_impl.h"
 #include "../config/config.h"
 #include "../util/cidr.h"
+#include "../util/clock.h"
 #include "../util/status.h"
 #include "../util/str.h"
+#include "cli_impl.h"
 #include "policy/jpcal.h"
 #include "policy/policy.h"
 
@@ -469,7 +470,7 @@ cmd_test(struct cli *c, int argc, char **argv)
 	struct idg_user u;
 	struct idg_ip ip;
 	char *pos[1], *text = NULL, err[256], zone[64];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	unsigned amr = 0;
 	size_t i;
 	int rc, st, off = 0;

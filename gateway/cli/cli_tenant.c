@@ -13,13 +13,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_impl.h"
+#include "../../idp-adapters/local/password.h"
 #include "../config/config.h"
 #include "../core/license.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/status.h"
 #include "../util/str.h"
-#include "../../idp-adapters/local/password.h"
+#include "cli_impl.h"
 
 static int
 bad_company_id(const char *id)
@@ -534,7 +535,7 @@ cmd_suspend_unused(struct cli *c, int argc, char **argv)
 	struct unused_ctx x = { 0, false, 0 };
 	struct idg_tenant t;
 	char detail[64], since[32];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	char *pos[1];
 	int rc, st, npos, n = 0;
 

@@ -17,14 +17,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cli_impl.h"
-#include "csv.h"
+#include "../../idp-adapters/local/password.h"
 #include "../config/config.h"
 #include "../core/license.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/status.h"
 #include "../util/str.h"
-#include "../../idp-adapters/local/password.h"
+#include "cli_impl.h"
+#include "csv.h"
 
 #define SECRET_MAX 1024			/* longest password line read */
 #define IMPORT_MAX_BYTES (32u << 20)	/* largest CSV file accepted */
@@ -207,7 +208,7 @@ ulist_row(void *arg, const struct idg_user *u)
 	if (l->n++ == 0)
 		printf("%-40s %-10s %-15s %-24s %s\n", "EMAIL", "STATUS", "KIND", "FLAGS",
 		    "NAME");
-	snprintf(flags, sizeof(flags), "%s%s%s", u->locked_until > (int64_t)time(NULL) ?
+	snprintf(flags, sizeof(flags), "%s%s%s", u->locked_until > idg_now() ?
 	    "locked " : "",
 	    u->must_change_password ? "must-change " : "",
 	    u->password_hash[0] == '\0' ? "no-password " : "");

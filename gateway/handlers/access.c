@@ -10,6 +10,7 @@
 #include "../http/request.h"
 #include "../http/server.h"
 #include "../util/cidr.h"
+#include "../util/clock.h"
 #include "../util/status.h"
 #include "auth.h"
 
@@ -43,7 +44,7 @@ idg_access_decide(struct idg_req *r, const struct idg_dir_user *u, const char *a
 	}
 	c.app = app;
 	c.ip = idg_ip_parse(r->client_ip, &ip) == IDG_OK ? &ip : NULL;
-	c.now = (int64_t)time(NULL);
+	c.now = idg_now();
 	c.groups = groups;
 	c.ngroups = ng;
 	/* The session's bits and the policy's are the same by design. */

@@ -16,6 +16,7 @@
 #include <event2/http.h>
 
 #include "../util/buf.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
@@ -95,7 +96,7 @@ check(struct idg_req *r, int status)
 	    r->session.tenant_id != r->tenant->id || u == NULL ||
 	    u->status != IDG_USER_ACTIVE || r->session.created_at <= u->sessions_not_before ||
 	    (r->tenant->sec.session_lifetime_s > 0 &&
-	    (int64_t)time(NULL) - r->session.created_at >= r->tenant->sec.session_lifetime_s)) {
+	    idg_now() - r->session.created_at >= r->tenant->sec.session_lifetime_s)) {
 		idg_session_discard(r, r->session.id);
 		next(r, IDG_NOTFOUND);
 		return;

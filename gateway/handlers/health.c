@@ -12,6 +12,7 @@
 #include "../session/redis.h"
 #include "../util/buf.h"
 #include "../util/cidr.h"
+#include "../util/clock.h"
 #include "../util/status.h"
 #include "handlers.h"
 
@@ -28,7 +29,7 @@ idg_h_readyz(struct idg_req *r)
 	bool redis_up = idg_redis_connected(w->redis);
 	/* The directory poll reads the store every refresh interval. */
 	int64_t stale_s = 3 * (int64_t)w->cfg->directory_refresh_ms / 1000 + 2;
-	bool store_up = w->dir != NULL && (int64_t)time(NULL) - w->dir_ok_at <= stale_s;
+	bool store_up = w->dir != NULL && idg_now() - w->dir_ok_at <= stale_s;
 	bool ready = redis_up && store_up && !w->draining;
 	struct idg_buf b;
 

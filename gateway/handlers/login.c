@@ -19,15 +19,16 @@
 #include "../http/server.h"
 #include "../http/worker_store.h"
 #include "../http/workpool.h"
+#include "../metering.h"
 #include "../session/redis.h"
 #include "../store/store.h"
 #include "../util/buf.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
 #include "../util/str.h"
 #include "../web/pages.h"
-#include "../metering.h"
 #include "access.h"
 #include "auth.h"
 #include "handlers.h"
@@ -136,7 +137,11 @@ struct signin {
 	int64_t		 user_id;
 	int64_t		 not_before;	/* the user's last session cut */
 	bool		 must_change;
+	const char	*reason;	/* the audit result: "ok", "ok_password_expired", ... */
+	bool		 mfa_pending;	/* the policy asks for the second step */
 };
+
+static void signin_recorded(void *arg, int status);
 
 static void
 signin_work(void *ctx, void *arg)
@@ -148,7 +153,7 @@ signin_work(void *ctx, void *arg)
 	struct idg_audit_event e;
 	struct idg_user u;
 	const char *reason = "ok";
-	int64_t now = (int64_t)time(NULL), locked_until = 0;
+	int64_t now = idg_now(), locked_until = 0;
 	int st;
 
 	j->status = IDG_DECLINED;
@@ -208,6 +213,10 @@ signin_work(void *ctx, void *arg)
 			}
 		}
 	}
+	j->reason = reason;
+	/* A success is recorded once the policy has let the user in (signin_done). */
+	if (j->status == IDG_OK)
+		goto out;
 	memset(&e, 0, sizeof(e));
 	e.tenant_id = j->tenant_id;
 	e.actor = j->email;
@@ -216,7 +225,6 @@ signin_work(void *ctx, void *arg)
 	e.result = reason;
 	e.ip = r->client_ip;
 	if (idg_store_audit_append(s, &e) != IDG_OK) {
-		/* Nothing is accepted that cannot be recorded. */
 		idg_worker_store_failed(ctx);
 		j->status = IDG_UNAVAILABLE;
 	}
@@ -237,7 +245,6 @@ session_created(void *arg, int status, const struct idg_session *s)
 		return;
 	}
 	idg_metrics_inc(IDG_M_SESSIONS_CREATED);
-	idg_metering_mark(r, s->tenant_id, s->user_id);
 	idg_session_cookie_name(r->company_id, name, sizeof(name));
 	idg_req_set_cookie(r, name, s->id, -1);
 	/* The pre-sign-in session (if any) is gone: no fixation. */
@@ -271,8 +278,7 @@ signin_done(void *arg)
 	struct signin *j = arg;
 	struct idg_req *r = j->r;
 	struct idg_policy_decision d;
-	struct idg_session *s;
-	int st;
+	struct idg_audit_event e;
 
 	if (j->status == IDG_UNAVAILABLE) {
 		r->hctx = j;
@@ -290,8 +296,42 @@ signin_done(void *arg)
 	idg_access_decide(r, idg_directory_user(r->tenant, j->user_id), NULL, IDG_AMR_PWD, &d);
 	if (d.action == IDG_POLICY_DENY || d.action == IDG_POLICY_REQUIRE_CERT) {
 		idg_metrics_inc(IDG_M_SIGNIN_FAILED);
+		idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email,
+		    "access_denied");
 		r->hctx = j;
 		idg_reply_error(r, d.reason != NULL ? d.reason : "access_denied");
+		return;
+	}
+	j->mfa_pending = d.action == IDG_POLICY_REQUIRE_TOTP;
+	if (j->mfa_pending) {
+		/* Not signed in until the second step (which records the activity). */
+		idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email,
+		    "ok_mfa_pending");
+		signin_recorded(j, IDG_OK);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.tenant_id = j->tenant_id;
+	e.actor = j->email;
+	e.action = "signin.password";
+	e.target = j->email;
+	e.result = j->reason;
+	e.ip = r->client_ip;
+	/* Nothing is accepted that cannot be recorded: the session waits for the store. */
+	idg_metering_record(r, &e, j->user_id, IDG_METERING_DURABLE, signin_recorded, j);
+}
+
+static void
+signin_recorded(void *arg, int status)
+{
+	struct signin *j = arg;
+	struct idg_req *r = j->r;
+	struct idg_session *s;
+	int st;
+
+	if (status != IDG_OK) {
+		r->hctx = j;
+		idg_reply_error(r, "store_unavailable");
 		return;
 	}
 	idg_metrics_inc(IDG_M_SIGNIN_OK);
@@ -306,10 +346,10 @@ signin_done(void *arg)
 	 * Whole seconds: a sign-in in the same second as the user's last cut
 	 * (a password change, a reactivation) must still be newer than it.
 	 */
-	s->created_at = (int64_t)time(NULL);
+	s->created_at = idg_now();
 	if (s->created_at <= j->not_before)
 		s->created_at = j->not_before + 1;
-	if (d.action == IDG_POLICY_REQUIRE_TOTP)
+	if (j->mfa_pending)
 		s->flags |= IDG_SESSION_MFA_PENDING;
 	st = idg_session_create(r->w->sessions, s, session_created, j);
 	if (st != IDG_PENDING)
@@ -601,8 +641,8 @@ pwchange_done(void *arg)
 	 */
 	r->session.flags &= ~IDG_SESSION_MUST_CHANGE_PASSWORD;
 	/* Past the cut the store just made (see idg_auth_session: whole seconds). */
-	r->session.created_at = (int64_t)time(NULL) + 1;
-	r->session.auth_time = (int64_t)time(NULL);
+	r->session.created_at = idg_now() + 1;
+	r->session.auth_time = idg_now();
 	idg_session_renew(r, pwchange_renewed);
 }
 

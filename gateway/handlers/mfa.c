@@ -22,6 +22,7 @@
 #include "../session/redis.h"
 #include "../store/store.h"
 #include "../util/buf.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/seal.h"
@@ -125,7 +126,7 @@ mfa_work(void *ctx, void *arg)
 		goto out;
 	}
 	j->status = IDG_DECLINED;
-	if (idg_totp_verify(secret, sizeof(secret), j->code, (int64_t)time(NULL), 1, &step) ==
+	if (idg_totp_verify(secret, sizeof(secret), j->code, idg_now(), 1, &step) ==
 	    IDG_OK) {
 		if (j->enrol) {
 			char hashes[IDG_RECOVERY_CODES][65];
@@ -166,6 +167,9 @@ mfa_work(void *ctx, void *arg)
 	e.target = j->email;
 	e.result = result;
 	e.ip = j->r->client_ip;
+	/* The second step completes a sign-in: the user is active (metering.h). */
+	if (j->status == IDG_OK && (j->r->session.flags & IDG_SESSION_MFA_PENDING) != 0)
+		e.active_user_id = j->user_id;
 	if (idg_store_audit_append(s, &e) != IDG_OK) {
 		/* Nothing is accepted that cannot be recorded. */
 		idg_worker_store_failed(ctx);
@@ -261,7 +265,7 @@ mfa_done(void *arg)
 	/* Privilege changes: a new session id, the second factor recorded. */
 	r->session.flags &= ~IDG_SESSION_MFA_PENDING;
 	r->session.amr |= IDG_AMR_OTP;
-	r->session.auth_time = (int64_t)time(NULL);
+	r->session.auth_time = idg_now();
 	idg_session_renew(r, renewed);
 }
 

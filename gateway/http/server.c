@@ -25,6 +25,7 @@
 #include "../session/redis.h"
 #include "../session/session.h"
 #include "../store/store.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
@@ -32,8 +33,8 @@
 #include "metrics.h"
 #include "request.h"
 #include "tls.h"
-#include "workpool.h"
 #include "worker_store.h"
+#include "workpool.h"
 
 struct thread_ctx {
 	const struct idg_config	*cfg;
@@ -138,7 +139,7 @@ dir_done(void *arg)
 
 	w->dir_polling = false;
 	if (j->status == IDG_OK) {
-		w->dir_ok_at = (int64_t)time(NULL);
+		w->dir_ok_at = idg_now();
 		if (j->fresh != NULL) {
 			idg_directory_unref(w->dir);
 			w->dir = j->fresh;
@@ -183,7 +184,7 @@ maint_work(void *ctx, void *arg)
 {
 	struct maint_job *j = arg;
 	struct idg_store *s = idg_worker_store(ctx);
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	int i;
 
 	for (i = 0; s != NULL && i < j->dir->ntenants; i++) {

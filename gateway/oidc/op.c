@@ -27,10 +27,11 @@
 #include "../handlers/access.h"
 #include "../handlers/auth.h"
 #include "../http/request.h"
-#include "../metering.h"
 #include "../http/server.h"
+#include "../metering.h"
 #include "../session/redis.h"
 #include "../util/buf.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
@@ -398,6 +399,8 @@ to_login(struct idg_req *r, struct authz *a)
 	idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
 }
 
+static void authz_recorded(void *arg, int status);
+
 static void
 code_stored(void *arg, int status, struct redisReply *reply)
 {
@@ -411,11 +414,31 @@ code_stored(void *arg, int status, struct redisReply *reply)
 	}
 	{
 		const struct idg_dir_user *u = idg_directory_user(r->tenant, r->session.user_id);
+		struct idg_audit_event e;
 
-		idg_audit_async(r, r->tenant->id, u != NULL ? u->email : "oidc", "oidc.authorize",
-		    a->rp->c.client_id, "ok");
+		memset(&e, 0, sizeof(e));
+		e.tenant_id = r->tenant->id;
+		e.actor = u != NULL ? u->email : "oidc";
+		e.action = "sso.oidc";
+		e.target = a->rp->c.client_id;
+		e.result = "ok";
+		e.ip = r->client_ip;
+		/* The code goes out only once the SSO counts (metering.h). */
+		idg_metering_record(r, &e, r->session.user_id, 0, authz_recorded, r);
 	}
-	idg_metering_mark(r, r->tenant->id, r->session.user_id);
+}
+
+static void
+authz_recorded(void *arg, int status)
+{
+	struct idg_req *r = arg;
+	struct authz *a = r->hctx;
+
+	if (status != IDG_OK) {
+		authz_respond(r, a, "temporarily_unavailable",
+		    "the activity could not be recorded; try again");
+		return;
+	}
 	authz_respond(r, a, NULL, NULL);
 }
 
@@ -428,7 +451,7 @@ authz_session(struct idg_req *r, int st)
 	char key[64], sid[32];
 	json_t *o;
 	char *v;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 
 	if (st == IDG_UNAVAILABLE) {
 		authz_respond(r, a, "temporarily_unavailable",
@@ -750,7 +773,7 @@ issue(struct idg_req *r, struct grant *g, bool with_refresh)
 	const struct idg_oidc_rp *rp = g->rp;
 	const struct idg_oidc_tenant *op = op_of(r);
 	const struct idg_dir_user *u = NULL;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	char sub[64], jti[32], *at = NULL, *idt = NULL;
 	json_t *claims, *resp;
 
@@ -1001,7 +1024,7 @@ family_checked(void *arg, int status, struct redisReply *reply)
 {
 	struct idg_req *r = arg;
 	struct grant *g = r->hctx;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	int64_t x = (int64_t)json_integer_value(json_object_get(g->rt, "x"));
 	char *v;
 	int st;
@@ -1241,7 +1264,7 @@ access_claims(struct idg_req *r, const char *token)
 		return NULL;
 	exp = json_integer_value(json_object_get(c, "exp"));
 	if (json_object_get(c, "client_id") == NULL || json_object_get(c, "jti") == NULL ||
-	    exp <= (json_int_t)time(NULL)) {
+	    exp <= (json_int_t)idg_now()) {
 		json_decref(c);
 		return NULL;
 	}
@@ -1378,7 +1401,7 @@ refresh_family_seen(void *arg, int status, struct redisReply *reply)
 		oauth_error(r, 503, "temporarily_unavailable", "the session store is unavailable");
 		return;
 	}
-	if (reply->type == REDIS_REPLY_STRING || (x != 0 && time(NULL) - x > REFRESH_GRACE_S)) {
+	if (reply->type == REDIS_REPLY_STRING || (x != 0 && idg_now() - x > REFRESH_GRACE_S)) {
 		inactive(r);
 		return;
 	}
@@ -1481,7 +1504,7 @@ h_tokop(struct idg_req *r, bool introspect)
 		}
 		{
 			json_int_t ttl = json_integer_value(json_object_get(o->b.claims, "exp")) -
-			    (json_int_t)time(NULL);
+			    (json_int_t)idg_now();
 			const char *jti = json_string_value(json_object_get(o->b.claims, "jti"));
 
 			st = idg_redis_command(r->w->redis, revoked_ok, r, "SET rv:%s 1 EX %lld",

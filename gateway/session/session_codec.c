@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gateway/util/clock.h"
 #include "gateway/util/crypto.h"
 #include "gateway/util/status.h"
 #include "gateway/util/str.h"
@@ -34,7 +35,7 @@
 static int64_t
 clock_real(void)
 {
-	return (int64_t)time(NULL);
+	return idg_now();
 }
 
 int64_t (*idg_session_clock)(void) = clock_real;

@@ -284,6 +284,119 @@ idg_store_activity_count(struct idg_store *s, int64_t tenant_id, const char *mon
 }
 
 int
+idg_store_activity_days(struct idg_store *s, int64_t tenant_id, const char *month,
+    idg_day_count_fn *fn, void *arg)
+{
+	if (!month_valid(month) || fn == NULL)
+		return IDG_INVALID;
+	return s->ops->activity_days(s, tenant_id, month, fn, arg);
+}
+
+static bool
+day_valid(const char *d)
+{
+	return d != NULL && strlen(d) == 10 && d[7] == '-' && month_valid((char[8]){ d[0],
+	    d[1], d[2], d[3], d[4], d[5], d[6], '\0' }) && isdigit((unsigned char)d[8]) &&
+	    isdigit((unsigned char)d[9]);
+}
+
+int
+idg_store_license_snapshot(struct idg_store *s, int64_t now, int *n)
+{
+	int dummy;
+
+	return s->ops->license_snapshot(s, now, n != NULL ? n : &dummy);
+}
+
+int
+idg_store_license_days(struct idg_store *s, int64_t tenant_id, const char *from_day,
+    const char *to_day, idg_license_day_each_fn *fn, void *arg)
+{
+	if (!day_valid(from_day) || !day_valid(to_day) || fn == NULL)
+		return IDG_INVALID;
+	return s->ops->license_days(s, tenant_id, from_day, to_day, fn, arg);
+}
+
+int
+idg_store_audit_counts(struct idg_store *s, int64_t tenant_id, int64_t from, int64_t to,
+    idg_audit_count_fn *fn, void *arg)
+{
+	if (fn == NULL || to < from)
+		return IDG_INVALID;
+	return s->ops->audit_counts(s, tenant_id, from, to, fn, arg);
+}
+
+int
+idg_store_audit_purge(struct idg_store *s, int64_t before, int *n)
+{
+	int dummy;
+
+	return s->ops->audit_purge(s, before, n != NULL ? n : &dummy);
+}
+
+int
+idg_store_tenant_apps(struct idg_store *s, int64_t tenant_id, idg_app_each_fn *fn, void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->tenant_apps(s, tenant_id, fn, arg);
+}
+
+int
+idg_store_tenant_cancel(struct idg_store *s, const char *company_id, int64_t now)
+{
+	if (company_id == NULL)
+		return IDG_INVALID;
+	return s->ops->tenant_cancel(s, company_id, now);
+}
+
+int
+idg_store_report_put(struct idg_store *s, const struct idg_report_meta *m, const char *html,
+    size_t html_len, const char *csv, size_t csv_len, const char *json, size_t json_len)
+{
+	if (m == NULL || !month_valid(m->month) || !day_valid(m->from_day) ||
+	    !day_valid(m->to_day) || !day_valid(m->due) || html == NULL || csv == NULL ||
+	    json == NULL)
+		return IDG_INVALID;
+	return s->ops->report_put(s, m, html, html_len, csv, csv_len, json, json_len);
+}
+
+int
+idg_store_report_get(struct idg_store *s, int64_t tenant_id, const char *month,
+    const char *format, struct idg_report_meta *meta, char **data, size_t *len)
+{
+	if (!month_valid(month) || format == NULL || (strcmp(format, "html") != 0 &&
+	    strcmp(format, "csv") != 0 && strcmp(format, "json") != 0))
+		return IDG_INVALID;
+	return s->ops->report_get(s, tenant_id, month, format, meta, data, len);
+}
+
+int
+idg_store_report_list(struct idg_store *s, int64_t tenant_id, idg_report_each_fn *fn,
+    void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->report_list(s, tenant_id, fn, arg);
+}
+
+int
+idg_store_job_due(struct idg_store *s, const char *name, const char *day, bool *due)
+{
+	if (name == NULL || !day_valid(day) || due == NULL)
+		return IDG_INVALID;
+	return s->ops->job_due(s, name, day, due);
+}
+
+int
+idg_store_job_done(struct idg_store *s, const char *name, const char *day)
+{
+	if (name == NULL || !day_valid(day))
+		return IDG_INVALID;
+	return s->ops->job_done(s, name, day);
+}
+
+int
 idg_store_audit_list(struct idg_store *s, int64_t tenant_id, int limit,
     idg_audit_each_fn *fn, void *arg)
 {

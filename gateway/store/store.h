@@ -35,6 +35,7 @@
 #define IDG_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../core/license.h"
@@ -66,6 +67,7 @@ struct idg_tenant {
 	int	status;			/* enum idg_tenant_status */
 	int64_t	created_at;		/* unix seconds */
 	int64_t	setup_completed_at;	/* 0 until complete-setup */
+	int64_t	cancelled_at;		/* 0 unless cancelled */
 };
 
 struct idg_user {
@@ -101,6 +103,12 @@ struct idg_audit_event {
 	const char	*result;	/* "ok" or a stable error code */
 	const char	*ip;		/* client address; may be NULL */
 	const char	*detail;	/* free text, no secrets; may be NULL */
+	/*
+	 * Non-zero: the event is a user's sign-in or SSO, and the same
+	 * transaction marks this user active for the Asia/Tokyo month of `at`
+	 * (idempotent), so the audit log and the active-ID count never disagree.
+	 */
+	int64_t		active_user_id;
 };
 
 /* One row of a bulk import (see idg_store_user_import). */
@@ -274,6 +282,62 @@ int	idg_store_tenant_set_contract(struct idg_store *s, const char *company_id,
 /* Marks set-up complete: status active, the set-up service account suspended. */
 int	idg_store_tenant_complete_setup(struct idg_store *s, const char *company_id);
 
+/*
+ * The tenant's apps, for cancellation (which is refused while any is
+ * left): fn(arg, kind, id) with kind "oidc" (client_id), ordered by id.
+ */
+typedef int idg_app_each_fn(void *arg, const char *kind, const char *id);
+int	idg_store_tenant_apps(struct idg_store *s, int64_t tenant_id, idg_app_each_fn *fn,
+	    void *arg);
+/*
+ * Cancels the tenant and purges its data in one transaction: users (and
+ * with them group memberships, second factors and assignments), groups,
+ * OIDC clients, signing keys, policy and security settings. The tenant row
+ * stays with status cancelled and cancelled_at = now, as do its billing
+ * rows (monthly_active, license_daily), its reports and the audit log.
+ * The caller checks apps and produces the final report first.
+ * IDG_NOTFOUND for an unknown tenant; IDG_DECLINED if already cancelled.
+ */
+int	idg_store_tenant_cancel(struct idg_store *s, const char *company_id, int64_t now);
+
+/* Monthly reports as generated and kept. */
+struct idg_report_meta {
+	int64_t	tenant_id;
+	char	month[8];		/* "YYYY-MM": the report's month */
+	char	from_day[11];		/* first day covered */
+	char	to_day[11];		/* last day covered */
+	char	due[11];
+	bool	final;			/* the cancelled tenant's last report */
+	int64_t	generated_at;
+};
+typedef int idg_report_each_fn(void *arg, const struct idg_report_meta *m);
+/*
+ * Keeps a report (the three renderings, each a byte string). IDG_EXISTS if
+ * the tenant already has one for that month (reports are never replaced).
+ */
+int	idg_store_report_put(struct idg_store *s, const struct idg_report_meta *m,
+	    const char *html, size_t html_len, const char *csv, size_t csv_len,
+	    const char *json, size_t json_len);
+/*
+ * One rendering ("html", "csv" or "json") of a kept report: *data owned by
+ * the caller (free(); NUL-terminated), *len its length. IDG_NOTFOUND when
+ * there is none; IDG_INVALID for another format.
+ */
+int	idg_store_report_get(struct idg_store *s, int64_t tenant_id, const char *month,
+	    const char *format, struct idg_report_meta *meta, char **data, size_t *len);
+/* The tenant's reports (tenant_id 0 = every tenant), by tenant then month. */
+int	idg_store_report_list(struct idg_store *s, int64_t tenant_id, idg_report_each_fn *fn,
+	    void *arg);
+
+/*
+ * Daily jobs shared by every process on the store: idg_store_job_due says
+ * whether the job `name` has not yet completed on day ("YYYY-MM-DD");
+ * idg_store_job_done records that it has. Jobs are idempotent, so two
+ * processes running one at the same time do no harm.
+ */
+int	idg_store_job_due(struct idg_store *s, const char *name, const char *day, bool *due);
+int	idg_store_job_done(struct idg_store *s, const char *name, const char *day);
+
 /* Users. tenant_id is the numeric id from struct idg_tenant. */
 /*
  * Adds a person user (status active). IDG_EXISTS for a taken e-mail,
@@ -349,8 +413,53 @@ int	idg_store_activity_mark(struct idg_store *s, int64_t tenant_id, int64_t user
 int	idg_store_activity_count(struct idg_store *s, int64_t tenant_id, const char *month,
 	    int *n);
 
+/*
+ * Users first active per Asia/Tokyo day of month: fn(arg, "YYYY-MM-DD", n)
+ * in day order (the report's active-ID curve).
+ */
+typedef int idg_day_count_fn(void *arg, const char *day, int n);
+int	idg_store_activity_days(struct idg_store *s, int64_t tenant_id, const char *month,
+	    idg_day_count_fn *fn, void *arg);
+
+/*
+ * Licenses per tenant per Asia/Tokyo day (billing). Every operation that
+ * changes a tenant's pool (tenant create, contract change, user add,
+ * import, status change, cancel) updates the day's row in its own
+ * transaction, so the peak of a day is exact; a day without a row carries
+ * the previous row.
+ */
+struct idg_license_day {
+	char	day[11];		/* "YYYY-MM-DD" */
+	int	contracted_ids;		/* at the end of the day */
+	int	in_use_peak;		/* most licenses held at once during the day */
+	int	in_use_end;		/* at the end of the day (or now) */
+	int	device_licensed;	/* device-certificate option */
+	int	device_users;
+};
+typedef int idg_license_day_each_fn(void *arg, const struct idg_license_day *d);
+/* Writes today's row (JST day of now) for every tenant not cancelled; *n gets how many. */
+int	idg_store_license_snapshot(struct idg_store *s, int64_t now, int *n);
+/*
+ * The tenant's rows with from_day <= day <= to_day in day order, preceded
+ * by the last row before from_day when there is one (the figures carried
+ * into the period).
+ */
+int	idg_store_license_days(struct idg_store *s, int64_t tenant_id, const char *from_day,
+	    const char *to_day, idg_license_day_each_fn *fn, void *arg);
+
 /* Audit log. */
 int	idg_store_audit_append(struct idg_store *s, const struct idg_audit_event *e);
+/*
+ * Audit events of the tenant with from <= at < to, counted per Asia/Tokyo
+ * day, action, result and, for "sso.*" actions only, target (the app):
+ * fn(arg, day, action, result, target or NULL, count), ordered by those.
+ */
+typedef int idg_audit_count_fn(void *arg, const char *day, const char *action,
+    const char *result, const char *target, int count);
+int	idg_store_audit_counts(struct idg_store *s, int64_t tenant_id, int64_t from, int64_t to,
+	    idg_audit_count_fn *fn, void *arg);
+/* Deletes audit events with at < before (log retention); *n gets how many. */
+int	idg_store_audit_purge(struct idg_store *s, int64_t before, int *n);
 /* Newest first, at most limit rows; tenant_id 0 = all tenants. */
 int	idg_store_audit_list(struct idg_store *s, int64_t tenant_id, int limit,
 	    idg_audit_each_fn *fn, void *arg);

@@ -83,6 +83,29 @@ struct idg_store_ops {
 		    const char *month, int64_t at, bool *first);
 	int	(*activity_count)(struct idg_store *s, int64_t tenant_id, const char *month,
 		    int *n);
+	int	(*activity_days)(struct idg_store *s, int64_t tenant_id, const char *month,
+		    idg_day_count_fn *fn, void *arg);
+	int	(*audit_counts)(struct idg_store *s, int64_t tenant_id, int64_t from,
+		    int64_t to, idg_audit_count_fn *fn, void *arg);
+	int	(*audit_purge)(struct idg_store *s, int64_t before, int *n);
+
+	/* Billing, reports, cancellation, daily jobs. */
+	int	(*license_snapshot)(struct idg_store *s, int64_t now, int *n);
+	int	(*license_days)(struct idg_store *s, int64_t tenant_id, const char *from_day,
+		    const char *to_day, idg_license_day_each_fn *fn, void *arg);
+	int	(*tenant_apps)(struct idg_store *s, int64_t tenant_id, idg_app_each_fn *fn,
+		    void *arg);
+	int	(*tenant_cancel)(struct idg_store *s, const char *company_id, int64_t now);
+	int	(*report_put)(struct idg_store *s, const struct idg_report_meta *m,
+		    const char *html, size_t html_len, const char *csv, size_t csv_len,
+		    const char *json, size_t json_len);
+	int	(*report_get)(struct idg_store *s, int64_t tenant_id, const char *month,
+		    const char *format, struct idg_report_meta *meta, char **data,
+		    size_t *len);
+	int	(*report_list)(struct idg_store *s, int64_t tenant_id, idg_report_each_fn *fn,
+		    void *arg);
+	int	(*job_due)(struct idg_store *s, const char *name, const char *day, bool *due);
+	int	(*job_done)(struct idg_store *s, const char *name, const char *day);
 
 	/* OpenID provider; arguments already checked and defaulted by store.c. */
 	int	(*key_add)(struct idg_store *s, struct idg_signing_key *k);

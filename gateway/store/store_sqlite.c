@@ -17,11 +17,12 @@
 
 #include <sqlite3.h>
 
-#include "store_impl.h"
+#include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
 #include "../util/str.h"
+#include "store_impl.h"
 
 enum sid {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
@@ -39,13 +40,16 @@ enum sid {
 	S_MFA_GET, S_MFA_STATE, S_MFA_INS, S_MFA_DEL, S_MFA_CONFIRM, S_MFA_STEP,
 	S_RC_DEL, S_RC_INS, S_RC_USE, S_P_GET, S_P_SET,
 	S_SEC_GET, S_SEC_SET, S_U_SUSPEND_UNUSED,
+	S_LD_TOUCH, S_LD_LIVE, S_LD_DAYS, S_MA_DAYS, S_A_COUNTS, S_A_PURGE,
+	S_T_APPS, S_X_USERS, S_X_GROUPS, S_X_CLIENTS, S_X_KEYS, S_X_POLICY, S_X_SEC,
+	S_T_CANCEL, S_R_INS, S_R_GET, S_R_LIST_ALL, S_R_LIST_T, S_J_GET, S_J_SET,
 	S_COUNT
 };
 
 #define TENANT_SELECT \
 	"SELECT t.id, t.company_id, t.name, t.contracted_ids, t.status, t.created_at," \
 	" t.setup_completed_at, (SELECT COUNT(*) FROM users u WHERE u.tenant_id = t.id" \
-	" AND u.kind = 0 AND u.status IN (0, 1)) FROM tenants t"
+	" AND u.kind = 0 AND u.status IN (0, 1)), t.cancelled_at FROM tenants t"
 #define USER_SELECT \
 	"SELECT id, tenant_id, email, display_name, status, kind, password_hash," \
 	" must_change_password, failed_attempts, locked_until, last_sign_in_at," \
@@ -55,6 +59,8 @@ enum sid {
 	" WHERE m.group_id = g.id) FROM groups g"
 #define AUDIT_SELECT \
 	"SELECT at, tenant_id, actor, action, target, result, ip, detail FROM audit_log"
+#define REPORT_SELECT \
+	"SELECT tenant_id, month, from_day, to_day, due, final, generated_at FROM reports"
 #define KEY_SELECT \
 	"SELECT id, tenant_id, use, alg, kid, sealed, public_jwk, status, created_at," \
 	" activated_at, retired_at FROM signing_keys"
@@ -200,6 +206,54 @@ static const char *const sql_text[S_COUNT] = {
 	[S_U_SUSPEND_UNUSED] = "UPDATE users SET status = 1, sessions_not_before = ?3,"
 	    " updated_at = ?3 WHERE tenant_id = ?1 AND kind = 0 AND status = 0"
 	    " AND (CASE WHEN last_sign_in_at > 0 THEN last_sign_in_at ELSE created_at END) < ?2",
+	/*
+	 * The day's license row after a change of the pool (?1 tenant, ?2 day).
+	 * The first row of a day starts its peak at the figure carried in from
+	 * the previous row: the pool held that many just before the change.
+	 */
+	[S_LD_TOUCH] = "INSERT INTO license_daily (tenant_id, day, contracted_ids, in_use_peak,"
+	    " in_use_end) SELECT t.id, ?2, t.contracted_ids, MAX(c.n, COALESCE((SELECT"
+	    " p.in_use_end FROM license_daily p WHERE p.tenant_id = t.id AND p.day < ?2"
+	    " ORDER BY p.day DESC LIMIT 1), 0)), c.n FROM tenants t, (SELECT COUNT(*) AS n"
+	    " FROM users WHERE tenant_id = ?1 AND kind = 0 AND status IN (0, 1)) c"
+	    " WHERE t.id = ?1 ON CONFLICT (tenant_id, day) DO UPDATE SET"
+	    " contracted_ids = excluded.contracted_ids,"
+	    " in_use_peak = MAX(in_use_peak, excluded.in_use_end),"
+	    " in_use_end = excluded.in_use_end",
+	[S_LD_LIVE] = "SELECT id FROM tenants WHERE status != 2 ORDER BY id",
+	[S_LD_DAYS] = "SELECT day, contracted_ids, in_use_peak, in_use_end, device_licensed,"
+	    " device_users FROM (SELECT * FROM (SELECT * FROM license_daily WHERE"
+	    " tenant_id = ?1 AND day < ?2 ORDER BY day DESC LIMIT 1) UNION ALL"
+	    " SELECT * FROM license_daily WHERE tenant_id = ?1 AND day >= ?2 AND day <= ?3)"
+	    " ORDER BY day",
+	[S_MA_DAYS] = "SELECT strftime('%Y-%m-%d', first_at + 32400, 'unixepoch'), COUNT(*)"
+	    " FROM monthly_active WHERE tenant_id = ?1 AND month = ?2 GROUP BY 1 ORDER BY 1",
+	[S_A_COUNTS] = "SELECT strftime('%Y-%m-%d', at + 32400, 'unixepoch'), action, result,"
+	    " CASE WHEN action LIKE 'sso.%' THEN target END, COUNT(*) FROM audit_log"
+	    " WHERE tenant_id = ?1 AND at >= ?2 AND at < ?3 GROUP BY 1, 2, 3, 4"
+	    " ORDER BY 1, 2, 3, 4",
+	/* In slices, so a year of logs does not hold the write lock for long. */
+	[S_A_PURGE] = "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log"
+	    " WHERE at < ?1 LIMIT 5000)",
+	[S_T_APPS] = "SELECT 'oidc', client_id FROM oidc_clients WHERE tenant_id = ?1"
+	    " ORDER BY 2",
+	[S_X_USERS] = "DELETE FROM users WHERE tenant_id = ?1",
+	[S_X_GROUPS] = "DELETE FROM groups WHERE tenant_id = ?1",
+	[S_X_CLIENTS] = "DELETE FROM oidc_clients WHERE tenant_id = ?1",
+	[S_X_KEYS] = "DELETE FROM signing_keys WHERE tenant_id = ?1",
+	[S_X_POLICY] = "DELETE FROM tenant_policy WHERE tenant_id = ?1",
+	[S_X_SEC] = "DELETE FROM tenant_security WHERE tenant_id = ?1",
+	[S_T_CANCEL] = "UPDATE tenants SET status = 2, cancelled_at = ?1 WHERE id = ?2",
+	[S_R_INS] = "INSERT INTO reports (tenant_id, month, from_day, to_day, due, final,"
+	    " generated_at, html, csv, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_R_GET] = "SELECT tenant_id, month, from_day, to_day, due, final, generated_at,"
+	    " CASE ?3 WHEN 'html' THEN html WHEN 'csv' THEN csv ELSE json END FROM reports"
+	    " WHERE tenant_id = ?1 AND month = ?2",
+	[S_R_LIST_ALL] = REPORT_SELECT " ORDER BY tenant_id, month",
+	[S_R_LIST_T] = REPORT_SELECT " WHERE tenant_id = ?1 ORDER BY month",
+	[S_J_GET] = "SELECT last_day FROM jobs WHERE name = ?1",
+	[S_J_SET] = "INSERT INTO jobs (name, last_day) VALUES (?1, ?2) ON CONFLICT (name)"
+	    " DO UPDATE SET last_day = MAX(last_day, excluded.last_day)",
 };
 
 struct sq {
@@ -363,6 +417,7 @@ read_tenant(sqlite3_stmt *st, struct idg_tenant *t)
 	t->created_at = sqlite3_column_int64(st, 5);
 	t->setup_completed_at = sqlite3_column_int64(st, 6);
 	t->licenses_in_use = sqlite3_column_int(st, 7);
+	t->cancelled_at = sqlite3_column_int64(st, 8);
 }
 
 static void
@@ -430,6 +485,24 @@ license_numbers(struct sq *q, int64_t tenant_id, struct idg_license_numbers *n)
 	if (rc == SQLITE_DONE)
 		return IDG_NOTFOUND;
 	return fail(q, __func__, rc);
+}
+
+/*
+ * Updates the tenant's license row of the JST day of now (call inside the
+ * write transaction that changed the pool or the contract).
+ */
+static int
+license_touch(struct sq *q, int64_t tenant_id, int64_t now)
+{
+	sqlite3_stmt *st = get(q, S_LD_TOUCH);
+	char day[11];
+
+	if (st == NULL)
+		return IDG_ERR;
+	idg_jst_day(now, day);
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_TRANSIENT);
+	return run(q, st, __func__);
 }
 
 /* Instance life cycle. */
@@ -560,7 +633,7 @@ apply_one(struct sq *q, const struct idg_migration *m, bool *ran)
 		goto out;
 	}
 	sqlite3_bind_int(st, 1, m->version);
-	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 2, idg_now());
 	status = run(q, st, __func__);
 	if (status == IDG_OK)
 		*ran = true;
@@ -699,7 +772,7 @@ sq_tenant_create(struct idg_store *s, const char *company_id, const char *name,
 	struct sq *q = SQ(s);
 	char email[255];
 	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL), tid;
+	int64_t now = idg_now(), tid;
 	int status;
 
 	if (!idg_company_id_valid(company_id) || name[0] == '\0' || strlen(name) > 128 ||
@@ -727,6 +800,8 @@ sq_tenant_create(struct idg_store *s, const char *company_id, const char *name,
 	snprintf(email, sizeof(email), "report@%s.idgate.invalid", company_id);
 	if ((status = insert_user(q, tid, email, "report service account",
 	    IDG_USER_SERVICE_REPORT, report_pw_hash, false, now, NULL, __func__)) != IDG_OK)
+		goto out;
+	if ((status = license_touch(q, tid, now)) != IDG_OK)
 		goto out;
 	if (out != NULL)
 		status = tenant_get(q, company_id, out);
@@ -788,7 +863,8 @@ sq_tenant_set_contract(struct idg_store *s, const char *company_id, int n,
 	}
 	sqlite3_bind_int(st, 1, n);
 	sqlite3_bind_int64(st, 2, t.id);
-	status = run(q, st, __func__);
+	if ((status = run(q, st, __func__)) == IDG_OK)
+		status = license_touch(q, t.id, idg_now());
 out:
 	return tx_end(q, status, __func__);
 }
@@ -799,7 +875,7 @@ sq_tenant_complete_setup(struct idg_store *s, const char *company_id)
 	struct idg_tenant t;
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	int status;
 
 	if ((status = tx_begin(q, __func__)) != IDG_OK)
@@ -887,8 +963,8 @@ sq_user_add(struct idg_store *s, int64_t tenant_id, const char *email,
 	if ((status = idg_license_check_take(&n)) != IDG_OK)
 		goto out;
 	if ((status = insert_user(q, tenant_id, em, display_name, IDG_USER_PERSON,
-	    password_hash, must_change_password, (int64_t)time(NULL), &id, __func__)) !=
-	    IDG_OK)
+	    password_hash, must_change_password, idg_now(), &id, __func__)) !=
+	    IDG_OK || (status = license_touch(q, tenant_id, idg_now())) != IDG_OK)
 		goto out;
 	if (out != NULL)
 		status = user_query(q, S_U_BYID, tenant_id, NULL, id, out, __func__);
@@ -950,7 +1026,7 @@ sq_user_set_status(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	struct sq *q = SQ(s);
 	struct idg_user u;
 	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	int status;
 
 	if ((status = tx_begin(q, __func__)) != IDG_OK)
@@ -977,7 +1053,8 @@ sq_user_set_status(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	/* Suspending or deleting ends every session of the user. */
 	sqlite3_bind_int(st, 3, to != IDG_USER_ACTIVE ? 1 : 0);
 	sqlite3_bind_int64(st, 4, u.id);
-	status = run(q, st, __func__);
+	if ((status = run(q, st, __func__)) == IDG_OK)
+		status = license_touch(q, tenant_id, now);
 out:
 	return tx_end(q, status, __func__);
 }
@@ -1016,7 +1093,7 @@ sq_user_set_password(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	}
 	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, must_change ? 1 : 0);
-	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 3, idg_now());
 	status = user_update(q, tenant_id, user_id, st, 4, __func__);
 out:
 	return tx_end(q, status, __func__);
@@ -1035,7 +1112,7 @@ sq_user_unlock(struct idg_store *s, int64_t tenant_id, int64_t user_id)
 		status = IDG_ERR;
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 1, idg_now());
 	status = user_update(q, tenant_id, user_id, st, 2, __func__);
 out:
 	return tx_end(q, status, __func__);
@@ -1115,7 +1192,7 @@ sq_user_import(struct idg_store *s, int64_t tenant_id, const struct idg_user_row
 	struct sq *q = SQ(s);
 	char (*em)[255] = NULL;
 	bool *skip = NULL;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	int i, status, nadd = 0, nskip = 0;
 
 	if (nrows == 0)
@@ -1173,7 +1250,7 @@ sq_user_import(struct idg_store *s, int64_t tenant_id, const struct idg_user_row
 			goto out;
 		}
 	}
-	status = IDG_OK;
+	status = license_touch(q, tenant_id, now);
 out:
 	status = tx_end(q, status, __func__);
 	if (status == IDG_OK) {
@@ -1325,14 +1402,13 @@ bind_opt(sqlite3_stmt *st, int i, const char *s)
 }
 
 static int
-sq_audit_append(struct idg_store *s, const struct idg_audit_event *e)
+audit_insert(struct sq *q, const struct idg_audit_event *e, int64_t at)
 {
-	struct sq *q = SQ(s);
 	sqlite3_stmt *st = get(q, S_A_INS);
 
 	if (st == NULL)
 		return IDG_ERR;
-	sqlite3_bind_int64(st, 1, e->at != 0 ? e->at : (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 1, at);
 	sqlite3_bind_int64(st, 2, e->tenant_id);
 	bind_opt(st, 3, e->actor);
 	bind_opt(st, 4, e->action);
@@ -1343,11 +1419,39 @@ sq_audit_append(struct idg_store *s, const struct idg_audit_event *e)
 	return run(q, st, __func__);
 }
 
+static int activity_mark(struct sq *q, int64_t tenant_id, int64_t user_id,
+    const char *month, int64_t at, bool *first);
+
+static int
+sq_audit_append(struct idg_store *s, const struct idg_audit_event *e)
+{
+	struct sq *q = SQ(s);
+	int64_t at = e->at != 0 ? e->at : idg_now();
+	char month[8];
+	int status;
+
+	if (e->active_user_id == 0)
+		return audit_insert(q, e, at);
+	/* The event and the active-ID mark are one fact: one transaction. */
+	idg_jst_month(at, month);
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = audit_insert(q, e, at)) == IDG_OK)
+		status = activity_mark(q, e->tenant_id, e->active_user_id, month, at, NULL);
+	return tx_end(q, status, __func__);
+}
+
 static int
 sq_activity_mark(struct idg_store *s, int64_t tenant_id, int64_t user_id, const char *month,
     int64_t at, bool *first)
 {
-	struct sq *q = SQ(s);
+	return activity_mark(SQ(s), tenant_id, user_id, month, at, first);
+}
+
+static int
+activity_mark(struct sq *q, int64_t tenant_id, int64_t user_id, const char *month,
+    int64_t at, bool *first)
+{
 	sqlite3_stmt *st = get(q, S_MA_INS);
 	int rc;
 
@@ -1443,7 +1547,7 @@ sq_key_add(struct idg_store *s, struct idg_signing_key *k)
 	struct idg_license_numbers n;
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	int64_t activated = k->activated_at;
 	int status;
 
@@ -1514,7 +1618,7 @@ sq_key_promote(struct idg_store *s, int64_t tenant_id, const char *use, const ch
 {
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL), next_id = 0;
+	int64_t now = idg_now(), next_id = 0;
 	int rc, status;
 
 	if ((status = tx_begin(q, __func__)) != IDG_OK)
@@ -1604,7 +1708,7 @@ sq_oidc_client_add(struct idg_store *s, struct idg_oidc_client *c)
 	struct idg_license_numbers n;
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = idg_now();
 	int status;
 
 	if ((status = tx_begin(q, __func__)) != IDG_OK)
@@ -1924,7 +2028,7 @@ sq_mfa_begin(struct idg_store *s, int64_t tenant_id, int64_t user_id, const char
 		goto out;
 	}
 	sqlite3_bind_text(st, 3, totp_sealed, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 4, idg_now());
 	status = run(q, st, __func__);
 out:
 	return tx_end(q, status, __func__);
@@ -1952,7 +2056,7 @@ sq_mfa_confirm(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t 
 		goto out;
 	}
 	sqlite3_bind_int64(st, 3, step);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 4, idg_now());
 	if ((status = run(q, st, __func__)) != IDG_OK ||
 	    (status = recovery_clear(q, user_id, __func__)) != IDG_OK)
 		goto out;
@@ -1984,7 +2088,7 @@ sq_mfa_use_step(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t
 	if (st == NULL)
 		return IDG_ERR;
 	sqlite3_bind_int64(st, 3, step);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 4, idg_now());
 	if ((status = run(q, st, __func__)) != IDG_OK)
 		return status;
 	if (sqlite3_changes(q->db) == 1)
@@ -2004,7 +2108,7 @@ sq_mfa_use_recovery(struct idg_store *s, int64_t tenant_id, int64_t user_id, con
 	if (st == NULL)
 		return IDG_ERR;
 	sqlite3_bind_text(st, 3, hash, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 4, idg_now());
 	if ((status = run(q, st, __func__)) != IDG_OK)
 		return status;
 	return sqlite3_changes(q->db) == 1 ? IDG_OK : IDG_DECLINED;
@@ -2087,7 +2191,7 @@ sq_policy_set(struct idg_store *s, int64_t tenant_id, const char *text, int mfa_
 	else
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_int(st, 3, mfa_required == 1 ? 1 : 0);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 4, idg_now());
 	sqlite3_bind_int(st, 5, text != NULL ? 1 : 0);
 	sqlite3_bind_int(st, 6, mfa_required >= 0 ? 1 : 0);
 	status = run(q, st, __func__);
@@ -2143,7 +2247,7 @@ sq_security_set(struct idg_store *s, int64_t tenant_id, const struct idg_tenant_
 	sqlite3_bind_int(st, 4, in->suspend_unused_days);
 	sqlite3_bind_int(st, 5, in->session_idle_s);
 	sqlite3_bind_int(st, 6, in->session_lifetime_s);
-	sqlite3_bind_int64(st, 7, (int64_t)time(NULL));
+	sqlite3_bind_int64(st, 7, idg_now());
 	status = run(q, st, __func__);
 out:
 	return tx_end(q, status, __func__);
@@ -2177,6 +2281,337 @@ out:
 	return status;
 }
 
+/* Billing, reports, cancellation, daily jobs. */
+
+static int
+sq_activity_days(struct idg_store *s, int64_t tenant_id, const char *month,
+    idg_day_count_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_MA_DAYS);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_int(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_audit_counts(struct idg_store *s, int64_t tenant_id, int64_t from, int64_t to,
+    idg_audit_count_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_A_COUNTS);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *action = col_opt(st, 1), *result = col_opt(st, 2);
+
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0), action != NULL ? action : "",
+		    result != NULL ? result : "", col_opt(st, 3), sqlite3_column_int(st, 4)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_audit_purge(struct idg_store *s, int64_t before, int *n)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status, changed;
+
+	*n = 0;
+	do {
+		if ((st = get(q, S_A_PURGE)) == NULL)
+			return IDG_ERR;
+		sqlite3_bind_int64(st, 1, before);
+		if ((status = run(q, st, __func__)) != IDG_OK)
+			return status;
+		changed = sqlite3_changes(q->db);
+		*n += changed;
+	} while (changed > 0);
+	return IDG_OK;
+}
+
+static int
+sq_license_snapshot(struct idg_store *s, int64_t now, int *n)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t *ids = NULL, *grown;
+	size_t nids = 0, cap = 0, i;
+	int rc, status;
+
+	*n = 0;
+	if ((st = get(q, S_LD_LIVE)) == NULL)
+		return IDG_ERR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nids == cap) {
+			cap = cap != 0 ? cap * 2 : 64;
+			if ((grown = realloc(ids, cap * sizeof(*ids))) == NULL) {
+				done(st);
+				free(ids);
+				return IDG_ERR;
+			}
+			ids = grown;
+		}
+		ids[nids++] = sqlite3_column_int64(st, 0);
+	}
+	done(st);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return fail(q, __func__, rc);
+	}
+	/* One transaction per tenant: a large store never holds the lock for long. */
+	for (i = 0, status = IDG_OK; i < nids && status == IDG_OK; i++) {
+		if ((status = tx_begin(q, __func__)) != IDG_OK)
+			break;
+		status = tx_end(q, license_touch(q, ids[i], now), __func__);
+		if (status == IDG_OK)
+			(*n)++;
+	}
+	free(ids);
+	return status;
+}
+
+static int
+sq_license_days(struct idg_store *s, int64_t tenant_id, const char *from_day,
+    const char *to_day, idg_license_day_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_LD_DAYS);
+	struct idg_license_day d;
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, from_day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, to_day, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&d, 0, sizeof(d));
+		col_text(st, 0, d.day, sizeof(d.day));
+		d.contracted_ids = sqlite3_column_int(st, 1);
+		d.in_use_peak = sqlite3_column_int(st, 2);
+		d.in_use_end = sqlite3_column_int(st, 3);
+		d.device_licensed = sqlite3_column_int(st, 4);
+		d.device_users = sqlite3_column_int(st, 5);
+		if (fn(arg, &d) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_tenant_apps(struct idg_store *s, int64_t tenant_id, idg_app_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_T_APPS);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_tenant_cancel(struct idg_store *s, const char *company_id, int64_t now)
+{
+	/* Children first: assignments and memberships go with users and clients. */
+	static const enum sid purge[] = { S_X_CLIENTS, S_X_USERS, S_X_GROUPS, S_X_KEYS,
+	    S_X_POLICY, S_X_SEC };
+	struct idg_tenant t;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	size_t i;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = tenant_get(q, company_id, &t)) != IDG_OK)
+		goto out;
+	if (t.status == IDG_TENANT_CANCELLED) {
+		status = IDG_DECLINED;
+		goto out;
+	}
+	for (i = 0; i < sizeof(purge) / sizeof(purge[0]); i++) {
+		if ((st = get(q, purge[i])) == NULL) {
+			status = IDG_ERR;
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, t.id);
+		if ((status = run(q, st, __func__)) != IDG_OK)
+			goto out;
+	}
+	if ((st = get(q, S_T_CANCEL)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, t.id);
+	if ((status = run(q, st, __func__)) == IDG_OK)
+		status = license_touch(q, t.id, now);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static void
+read_report_meta(sqlite3_stmt *st, struct idg_report_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->tenant_id = sqlite3_column_int64(st, 0);
+	col_text(st, 1, m->month, sizeof(m->month));
+	col_text(st, 2, m->from_day, sizeof(m->from_day));
+	col_text(st, 3, m->to_day, sizeof(m->to_day));
+	col_text(st, 4, m->due, sizeof(m->due));
+	m->final = sqlite3_column_int(st, 5) != 0;
+	m->generated_at = sqlite3_column_int64(st, 6);
+}
+
+static int
+sq_report_put(struct idg_store *s, const struct idg_report_meta *m, const char *html,
+    size_t html_len, const char *csv, size_t csv_len, const char *json, size_t json_len)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_R_INS);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, m->tenant_id);
+	sqlite3_bind_text(st, 2, m->month, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->from_day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, m->to_day, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, m->due, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, m->final ? 1 : 0);
+	sqlite3_bind_int64(st, 7, m->generated_at);
+	sqlite3_bind_blob64(st, 8, html, html_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 9, csv, csv_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 10, json, json_len, SQLITE_STATIC);
+	return run(q, st, __func__);
+}
+
+static int
+sq_report_get(struct idg_store *s, int64_t tenant_id, const char *month, const char *format,
+    struct idg_report_meta *meta, char **data, size_t *len)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_R_GET);
+	const void *blob;
+	size_t n;
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, month, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, format, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		done(st);
+		return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+	}
+	if (meta != NULL)
+		read_report_meta(st, meta);
+	blob = sqlite3_column_blob(st, 7);
+	n = (size_t)sqlite3_column_bytes(st, 7);
+	if (data != NULL) {
+		if ((*data = malloc(n + 1)) == NULL) {
+			done(st);
+			return IDG_ERR;
+		}
+		if (n > 0)
+			memcpy(*data, blob, n);
+		(*data)[n] = '\0';
+	}
+	if (len != NULL)
+		*len = n;
+	done(st);
+	return IDG_OK;
+}
+
+static int
+sq_report_list(struct idg_store *s, int64_t tenant_id, idg_report_each_fn *fn, void *arg)
+{
+	struct idg_report_meta m;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, tenant_id != 0 ? S_R_LIST_T : S_R_LIST_ALL);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	if (tenant_id != 0)
+		sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_report_meta(st, &m);
+		if (fn(arg, &m) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_job_due(struct idg_store *s, const char *name, const char *day, bool *due)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_J_GET);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	/* Days compare as text: "YYYY-MM-DD" sorts in date order. */
+	*due = rc != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), day) < 0;
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_job_done(struct idg_store *s, const char *name, const char *day)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_J_SET);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	return run(q, st, __func__);
+}
+
 const struct idg_store_ops idg_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -2207,6 +2642,18 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.audit_list = sq_audit_list,
 	.activity_mark = sq_activity_mark,
 	.activity_count = sq_activity_count,
+	.activity_days = sq_activity_days,
+	.audit_counts = sq_audit_counts,
+	.audit_purge = sq_audit_purge,
+	.license_snapshot = sq_license_snapshot,
+	.license_days = sq_license_days,
+	.tenant_apps = sq_tenant_apps,
+	.tenant_cancel = sq_tenant_cancel,
+	.report_put = sq_report_put,
+	.report_get = sq_report_get,
+	.report_list = sq_report_list,
+	.job_due = sq_job_due,
+	.job_done = sq_job_done,
 	.key_add = sq_key_add,
 	.key_list = sq_key_list,
 	.key_promote = sq_key_promote,

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "gateway/metering.h"
+#include "gateway/util/clock.h"
 #include "gateway/store/store.h"
 #include "gateway/util/status.h"
 
@@ -21,13 +21,13 @@ tokyo_month_boundaries(void **state)
 {
 	char m[8];
 
-	idg_metering_month(1796050799, m);	/* 2026-11-30T14:59:59Z = 23:59:59 JST */
+	idg_jst_month(1796050799, m);	/* 2026-11-30T14:59:59Z = 23:59:59 JST */
 	assert_string_equal(m, "2026-11");
-	idg_metering_month(1796050800, m);	/* 2026-11-30T15:00:00Z = Dec 1 00:00 JST */
+	idg_jst_month(1796050800, m);	/* 2026-11-30T15:00:00Z = Dec 1 00:00 JST */
 	assert_string_equal(m, "2026-12");
-	idg_metering_month(1798729200, m);	/* 2026-12-31T15:00:00Z = 2027-01-01 JST */
+	idg_jst_month(1798729200, m);	/* 2026-12-31T15:00:00Z = 2027-01-01 JST */
 	assert_string_equal(m, "2027-01");
-	idg_metering_month(1798729199, m);
+	idg_jst_month(1798729199, m);
 	assert_string_equal(m, "2026-12");
 }
 

@@ -650,7 +650,7 @@ test_audit(void **state)
 {
 	struct fx *f = *state;
 	struct idg_audit_event e = { 100, 1, "cli", "tenant.create", "acme", "ok", NULL,
-		NULL };
+		NULL, 0 };
 	struct audit_seen a;
 
 	assert_int_equal(idg_store_audit_append(f->s, &e), IDG_OK);
