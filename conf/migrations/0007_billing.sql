@@ -9,7 +9,7 @@ ALTER TABLE tenants ADD COLUMN cancelled_at INTEGER NOT NULL DEFAULT 0;
 
 -- Licenses in use per tenant per day. Written in the same transaction as
 -- every change of the pool (user added, status changed, import, contract
--- changed, cancellation) and once a day by the gateway, so in_use_peak is
+-- changed) and once a day by the gateway (cancelled tenants excepted), so in_use_peak is
 -- the exact peak of the day and in_use_end the figure at the day's end. A
 -- day without a row carries the previous row's figures.
 CREATE TABLE license_daily (

@@ -2,7 +2,8 @@
  * cli.c - idg_cli_run: subcommand dispatch, the shared helpers of
  * cli_impl.h, and the two small subcommands (migrate, audit list).
  *
- * The tenant, user, group, oidc and policy subcommands live in their own files. Nothing
+ * The tenant, user, group, oidc, policy, billing and report subcommands live in
+ * their own files. Nothing
  * here talks SQL: every change goes through the store interface, which
  * enforces the service rules; this layer parses, validates input early,
  * renders results and writes the audit events.
@@ -23,7 +24,7 @@
 #include "../util/str.h"
 
 static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
-	"oidc", "policy", NULL };
+	"oidc", "policy", "billing", "report", NULL };
 
 int
 idg_cli_handles(const char *name)
@@ -59,6 +60,10 @@ idg_cli_usage(void)
 	    "      (0 = the config's value, or never for the day counts)\n"
 	    "  tenant suspend-unused ID [--dry-run] [--json]\n"
 	    "      suspend active users with no sign-in for suspend-unused-days\n"
+	    "  tenant cancel ID [--force]\n"
+	    "      refused while the tenant has apps (listed) unless --force; makes the\n"
+	    "      final report, then purges users, groups, apps, keys and settings\n"
+	    "      (billing figures, reports and the audit log are kept)\n"
 	    "  user add --tenant ID --email EMAIL [--name NAME]\n"
 	    "           [--password-file FILE | --temporary-password] [--json]\n"
 	    "      without a password option the user has no password until reset\n"
@@ -107,6 +112,17 @@ idg_cli_usage(void)
 	    "           [--amr pwd,otp,cert,fed] [--cert]\n"
 	    "      the decision the stored policy gives; TIME is YYYY-MM-DDTHH:MM[:SS] in the\n"
 	    "      policy's time zone, or with Z or +HH:MM; default now, amr pwd\n"
+	    "  billing export --month YYYY-MM [--tenant ID] [--format csv|json] [--bom]\n"
+	    "           [--out FILE]\n"
+	    "      one row per tenant: contract, peak and month-end licenses, active IDs,\n"
+	    "      device-certificate licenses; --bom for Excel\n"
+	    "  report due --month YYYY-MM\n"
+	    "      the due date: 10th Japanese business day of the next month\n"
+	    "  report generate --month YYYY-MM [--tenant ID] [--json]\n"
+	    "      make and keep the month's reports (once the period is over)\n"
+	    "  report list [--tenant ID] [--json]\n"
+	    "  report show --tenant ID --month YYYY-MM [--format html|csv|json] [--bom]\n"
+	    "           [--out FILE]\n"
 	    "Passwords never come from the command line: --password-file reads the first\n"
 	    "line of FILE (\"-\" = standard input).\n"
 	    "Exit codes: 0 done; 1 refused by a rule or not found; 2 usage error;\n"
@@ -590,6 +606,10 @@ idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
 			rc = cli_oidc(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "policy") == 0)
 			rc = cli_policy(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "billing") == 0)
+			rc = cli_billing(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "report") == 0)
+			rc = cli_report(&c, argc - 1, argv + 1);
 		else
 			rc = cli_group(&c, argc - 1, argv + 1);
 	}

@@ -83,5 +83,16 @@ int	cli_group(struct cli *c, int argc, char **argv);
 int	cli_oidc(struct cli *c, int argc, char **argv);
 /* argv[0] is the verb: set, show, require-mfa, test. */
 int	cli_policy(struct cli *c, int argc, char **argv);
+/* argv[0] is the verb: export. */
+int	cli_billing(struct cli *c, int argc, char **argv);
+/* argv[0] is the verb: due, generate, list, show. */
+int	cli_report(struct cli *c, int argc, char **argv);
+struct idg_jp_overrides;
+/*
+ * The holiday overrides of the configuration (holidays_override_file), or
+ * *ov = NULL when there is no such file. 0 or an exit code (printed) for an
+ * unreadable or invalid file.
+ */
+int	cli_load_holidays(struct cli *c, struct idg_jp_overrides **ov);
 
 #endif

@@ -10,7 +10,6 @@
  * rules themselves live in policy/; enforcing them is the handlers' job.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,6 @@
 #include "policy/policy.h"
 
 #define MAX_GROUPS 256
-#define HOLIDAYS_FILE "holidays-override.txt"
 
 /*
  * Reads a whole file ("-" = stdin) of at most max bytes into an owned
@@ -402,24 +400,18 @@ collect_group(void *arg, const struct idg_group *g)
 	return 0;
 }
 
-/*
- * The holiday overrides next to the configuration file
- * (<config dir>/holidays-override.txt), or NULL when there is none.
- * 0 or an exit code (printed) for an unreadable or invalid file.
- */
-static int
-load_holidays(struct cli *c, struct idg_jp_overrides **ov)
+int
+cli_load_holidays(struct cli *c, struct idg_jp_overrides **ov)
 {
-	char dir[512], path[600], err[256], *text;
+	const char *path = c->cfg->holidays_override_file;
+	char err[256], *text;
 	size_t len = 0;
 	bool missing = false;
 	int rc = 0, st;
 
 	*ov = NULL;
-	if (c->cfg->path[0] == '\0')
+	if (path[0] == '\0')
 		return 0;
-	idg_strlcpy(dir, c->cfg->path, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/%s", dirname(dir), HOLIDAYS_FILE);
 	if ((text = read_text(path, IDG_JP_OVERRIDES_MAX_BYTES, &len, &missing, &rc)) == NULL)
 		return missing ? 0 : rc;
 	st = idg_jp_overrides_parse(text, len, ov, err, sizeof(err));
@@ -526,7 +518,7 @@ cmd_test(struct cli *c, int argc, char **argv)
 		    cli_store_fail(st, "reading the groups");
 		goto out;
 	}
-	if ((rc = load_holidays(c, &ov)) != 0)
+	if ((rc = cli_load_holidays(c, &ov)) != 0)
 		goto out;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.app = app;

@@ -16,6 +16,8 @@
 #include "../../idp-adapters/local/password.h"
 #include "../config/config.h"
 #include "../core/license.h"
+#include "../../policy/jpcal.h"
+#include "../report/report.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/status.h"
@@ -587,6 +589,74 @@ cmd_suspend_unused(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+struct apps {
+	int	n;
+};
+
+static int
+app_seen(void *arg, const char *kind, const char *id)
+{
+	struct apps *a = arg;
+
+	if (a->n++ == 0)
+		fprintf(stderr, "apps still configured:\n");
+	fprintf(stderr, "  %s %s\n", kind, id);
+	return 0;
+}
+
+/*
+ * Service rules: a tenant is cancelled only once its SaaS apps are unlinked
+ * (--force unlinks them with the rest); its last report is made before the
+ * purge, which keeps the billing figures and the reports.
+ */
+static int
+cmd_cancel(struct cli *c, int argc, char **argv)
+{
+	bool force = false;
+	const struct cli_opt opts[] = { { "--force", NULL, &force }, { NULL, NULL, NULL } };
+	struct idg_jp_overrides *ov = NULL;
+	struct idg_tenant t;
+	struct apps a = { 0 };
+	char *pos[1], detail[64];
+	int64_t now = idg_now();
+	int rc, st, npos, made = 0;
+
+	if ((rc = cli_parse(argc, argv, opts, pos, 1, &npos)) != 0)
+		return rc;
+	if (npos != 1)
+		return cli_fail(IDG_EXIT_USAGE, "usage", "tenant cancel ID [--force]");
+	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, pos[0], &t)) != 0)
+		return rc;
+	if (t.status == IDG_TENANT_CANCELLED)
+		return cli_fail(IDG_EXIT_REFUSED, "tenant_cancelled",
+		    "tenant \"%s\" is cancelled already", pos[0]);
+	if (!force) {
+		if ((st = idg_store_tenant_apps(c->st, t.id, app_seen, &a)) != IDG_OK)
+			return cli_store_fail(st, "listing the tenant's apps");
+		if (a.n > 0) {
+			cli_audit(c, t.id, "tenant.cancel", pos[0], "tenant_has_apps", NULL);
+			return cli_fail(IDG_EXIT_REFUSED, "tenant_has_apps", "tenant \"%s\" still"
+			    " has %d app(s) configured (listed above); delete them first, or"
+			    " use --force", pos[0], a.n);
+		}
+	}
+	if ((rc = cli_load_holidays(c, &ov)) != 0)
+		return rc;
+	/* The last report first: it needs the data the purge removes. */
+	t.cancelled_at = now;
+	st = idg_report_catch_up(c->st, &t, ov, now + 1, &made);
+	idg_jp_overrides_free(ov);
+	if (st != IDG_OK)
+		return cli_store_fail(st, "making the final report (nothing was purged)");
+	if ((st = idg_store_tenant_cancel(c->st, pos[0], now)) != IDG_OK)
+		return cli_store_fail(st, "cancelling the tenant");
+	snprintf(detail, sizeof(detail), "%d report(s) made%s", made, force ? ", forced" : "");
+	cli_audit(c, t.id, "tenant.cancel", pos[0], "ok", detail);
+	printf("tenant %s: cancelled; %d final report(s) kept; users, groups, apps, keys"
+	    " and settings purged\n", pos[0], made);
+	return 0;
+}
+
 int
 cli_tenant(struct cli *c, int argc, char **argv)
 {
@@ -606,6 +676,8 @@ cli_tenant(struct cli *c, int argc, char **argv)
 		return cmd_security(c, argc - 1, argv + 1);
 	if (strcmp(verb, "suspend-unused") == 0)
 		return cmd_suspend_unused(c, argc - 1, argv + 1);
+	if (strcmp(verb, "cancel") == 0)
+		return cmd_cancel(c, argc - 1, argv + 1);
 	return cli_fail(IDG_EXIT_USAGE, "usage", "unknown tenant command \"%s\" (create, show,"
-	    " list, set-contract, complete-setup, security, suspend-unused)", verb);
+	    " list, set-contract, complete-setup, security, suspend-unused, cancel)", verb);
 }

@@ -69,6 +69,9 @@ static const struct key keys[] = {
 	INT("store.maintenance_interval_s", maintenance_interval_s, 1, 86400, 3600),
 	PATH("master_key_file", master_key_file, "master.key"),
 	PATH("holidays_override_file", holidays_override_file, "holidays-override.txt"),
+	BOOL("reports.enabled", reports_enabled, 1),
+	INT("retention.audit_days", audit_retention_days, 30, 36500, 365),
+	PATH("operator.token_file", operator_token_file, ""),
 	INT("session.idle_timeout_s", session_idle_timeout_s, 60, 86400 * 30, 1800),
 	INT("session.absolute_lifetime_s", session_absolute_lifetime_s, 60, 86400 * 90, 43200),
 	U32("password.argon2_t_cost", argon2.t_cost, 1, 64, 2),
@@ -445,6 +448,23 @@ load_secrets(struct idg_config *c, const char *file, char *err, size_t errsz)
 	}
 	idg_wipe(hex, sizeof(hex));
 	c->master_key_loaded = true;
+	if (c->operator_token_file[0] != '\0') {
+		char tok[256];
+
+		if ((st = read_secret(c->operator_token_file, tok, sizeof(tok), file, 0, err,
+		    errsz)) != IDG_OK)
+			return st;
+		/* A bearer token is a password: long and random (openssl rand -hex 32). */
+		if (strlen(tok) < 32) {
+			idg_wipe(tok, sizeof(tok));
+			return fail(err, errsz, file, 0, "operator token file \"%s\" must hold"
+			    " at least 32 characters (make one with: openssl rand -hex 32)",
+			    c->operator_token_file);
+		}
+		idg_sha256(tok, strlen(tok), c->operator_token_sha256);
+		idg_wipe(tok, sizeof(tok));
+		c->operator_token_loaded = true;
+	}
 	if (c->redis_password_file[0] != '\0' &&
 	    (st = read_secret(c->redis_password_file, c->redis_password,
 	    sizeof(c->redis_password), file, 0, err, errsz)) != IDG_OK)

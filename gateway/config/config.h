@@ -76,6 +76,13 @@ struct idg_config {
 
 	char	holidays_override_file[512];	/* one-off holiday changes */
 
+	/* billing and reports */
+	bool	reports_enabled;	/* the server makes each month's reports */
+	int	audit_retention_days;	/* audit and sign-in log kept this long */
+	char	operator_token_file[512];	/* "" = no operator API */
+	uint8_t	operator_token_sha256[32];	/* of the token in operator_token_file */
+	bool	operator_token_loaded;
+
 	/* keys */
 	char	master_key_file[512];
 	uint8_t	master_key[IDG_MASTER_KEY_LEN];	/* read from master_key_file */

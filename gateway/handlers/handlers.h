@@ -26,5 +26,9 @@ void	idg_h_mfa_submit(struct idg_req *r);
 /* portal.c */
 void	idg_h_portal(struct idg_req *r);
 void	idg_h_session_json(struct idg_req *r);
+/* reports.c: name is the part after /reports/ ("YYYY-MM.html|csv|json"). */
+void	idg_h_reports(struct idg_req *r);
+void	idg_h_report_file(struct idg_req *r, const char *name);
+void	idg_h_operator_billing(struct idg_req *r);
 
 #endif

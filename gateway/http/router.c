@@ -27,6 +27,7 @@ static const struct route global_routes[] = {
 	{ "/metrics", IDG_R_METRICS, idg_h_metrics, NULL },
 	{ "/static/idgate.css", IDG_R_STATIC, idg_h_static_css, NULL },
 	{ "/login", IDG_R_LOGIN_GLOBAL, idg_h_login_global, NULL },
+	{ "/operator/billing", IDG_R_OPERATOR, idg_h_operator_billing, NULL },
 };
 
 static const struct route tenant_routes[] = {
@@ -36,6 +37,7 @@ static const struct route tenant_routes[] = {
 	{ "/logout", IDG_R_LOGOUT, NULL, idg_h_logout },
 	{ "/password", IDG_R_PASSWORD, idg_h_password_form, idg_h_password_submit },
 	{ "/mfa", IDG_R_MFA, idg_h_mfa_form, idg_h_mfa_submit },
+	{ "/reports", IDG_R_REPORTS, idg_h_reports, NULL },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -105,6 +107,11 @@ tenant_route(struct idg_req *r)
 			run(r, &tenant_routes[i]);
 			return;
 		}
+	if (strncmp(rest, "/reports/", 9) == 0) {
+		r->route = IDG_R_REPORTS;
+		idg_h_report_file(r, rest + 9);
+		return;
+	}
 	idg_reply_error(r, "not_found");
 }
 

@@ -22,6 +22,7 @@
 
 #include "../../policy/jpcal.h"
 #include "../directory.h"
+#include "../report/report.h"
 #include "../session/redis.h"
 #include "../session/session.h"
 #include "../store/store.h"
@@ -169,7 +170,8 @@ dir_poll(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Account upkeep, in worker 0 only (the store makes it idempotent anyway):
+ * Upkeep, in worker 0 only (the store makes it idempotent anyway): the
+ * daily jobs below, and account upkeep:
  * tenants with suspend_unused_days suspend person users unused that long
  * (DESIGN.md: suspended users keep their license). Runs at start and every
  * maintenance_interval_s.
@@ -179,6 +181,96 @@ struct maint_job {
 	struct idg_directory	*dir;	/* referenced for the job's lifetime */
 };
 
+/* A daily job: runs when not yet done today (JST), then marks it done. */
+static bool
+job_due(struct idg_store *s, const char *name, const char *day)
+{
+	bool due = false;
+
+	return idg_store_job_due(s, name, day, &due) == IDG_OK && due;
+}
+
+static void
+job_done(struct idg_store *s, const char *name, const char *day, int st)
+{
+	if (st == IDG_OK && idg_store_job_done(s, name, day) == IDG_OK)
+		return;
+	log_error("daily job %s of %s did not complete; it runs again next time", name, day);
+}
+
+struct reports_run {
+	struct idg_store		*s;
+	const struct idg_jp_overrides	*ov;
+	int64_t				 now;
+	int				 made, status;
+};
+
+static int
+reports_tenant(void *arg, const struct idg_tenant *t)
+{
+	struct reports_run *rr = arg;
+	struct idg_audit_event e;
+	char detail[64];
+	int n = 0, st;
+
+	/* A cancelled tenant's last report was made at its cancellation. */
+	if (t->status == IDG_TENANT_CANCELLED)
+		return 0;
+	if ((st = idg_report_catch_up(rr->s, t, rr->ov, rr->now, &n)) != IDG_OK) {
+		log_error("tenant %s: monthly reports not made (%s)", t->company_id,
+		    idg_status_str(st));
+		rr->status = st;
+		return 0;	/* the other tenants still get theirs */
+	}
+	if (n == 0)
+		return 0;
+	rr->made += n;
+	log_info("tenant %s: %d monthly report(s) made", t->company_id, n);
+	snprintf(detail, sizeof(detail), "%d report(s)", n);
+	memset(&e, 0, sizeof(e));
+	e.tenant_id = t->id;
+	e.actor = "gateway";
+	e.action = "report.generate";
+	e.result = "ok";
+	e.detail = detail;
+	(void)idg_store_audit_append(rr->s, &e);
+	return 0;
+}
+
+/*
+ * The daily jobs, each at most once per Asia/Tokyo day across every
+ * process on the store: the license snapshot (billing days without a pool
+ * change), the monthly reports once a month is over, and the audit log
+ * retention (DESIGN.md: logs kept one year).
+ */
+static void
+daily_jobs(struct idg_worker *w, struct idg_store *s, int64_t now)
+{
+	const struct idg_config *cfg = w->cfg;
+	char day[11];
+	int n = 0, st;
+
+	idg_jst_day(now, day);
+	if (job_due(s, "license_snapshot", day)) {
+		st = idg_store_license_snapshot(s, now, &n);
+		job_done(s, "license_snapshot", day, st);
+	}
+	if (cfg->reports_enabled && job_due(s, "reports", day)) {
+		struct reports_run rr = { s, w->holidays, now, 0, IDG_OK };
+
+		st = idg_store_tenant_list(s, reports_tenant, &rr);
+		job_done(s, "reports", day, st == IDG_OK ? rr.status : st);
+	}
+	if (job_due(s, "audit_retention", day)) {
+		st = idg_store_audit_purge(s, now - (int64_t)cfg->audit_retention_days * 86400,
+		    &n);
+		if (st == IDG_OK && n > 0)
+			log_info("audit log: %d event(s) older than %d days purged", n,
+			    cfg->audit_retention_days);
+		job_done(s, "audit_retention", day, st);
+	}
+}
+
 static void
 maint_work(void *ctx, void *arg)
 {
@@ -186,6 +278,9 @@ maint_work(void *ctx, void *arg)
 	struct idg_store *s = idg_worker_store(ctx);
 	int64_t now = idg_now();
 	int i;
+
+	if (s != NULL)
+		daily_jobs(j->w, s, now);
 
 	for (i = 0; s != NULL && i < j->dir->ntenants; i++) {
 		const struct idg_dir_tenant *t = &j->dir->tenants[i];

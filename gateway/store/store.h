@@ -424,7 +424,7 @@ int	idg_store_activity_days(struct idg_store *s, int64_t tenant_id, const char *
 /*
  * Licenses per tenant per Asia/Tokyo day (billing). Every operation that
  * changes a tenant's pool (tenant create, contract change, user add,
- * import, status change, cancel) updates the day's row in its own
+ * import, status change) updates the day's row in its own
  * transaction, so the peak of a day is exact; a day without a row carries
  * the previous row.
  */

@@ -2480,8 +2480,11 @@ sq_tenant_cancel(struct idg_store *s, const char *company_id, int64_t now)
 	}
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, t.id);
-	if ((status = run(q, st, __func__)) == IDG_OK)
-		status = license_touch(q, t.id, now);
+	/*
+	 * No license row for the purge: the month's figures stay those at the
+	 * cancellation (what was used), and no later day is snapshotted.
+	 */
+	status = run(q, st, __func__);
 out:
 	return tx_end(q, status, __func__);
 }

@@ -94,8 +94,17 @@ idg_month_parse(const char *s, int *y, int *m)
 int64_t
 idg_jst_month_start(int y, int m)
 {
-	int64_t yy = y + (m - 1) / 12, days;
-	int mm = (m - 1) % 12 + 1;
+	int64_t yy = y, days;
+	int mm = m;
+
+	while (mm < 1) {
+		mm += 12;
+		yy--;
+	}
+	while (mm > 12) {
+		mm -= 12;
+		yy++;
+	}
 
 	/* Days from civil (H. Hinnant's algorithm), proleptic Gregorian. */
 	yy -= mm <= 2;

@@ -28,7 +28,7 @@ void	idg_jst_day(int64_t t, char out[11]);
  * IDG_OK or IDG_INVALID.
  */
 int	idg_month_parse(const char *s, int *y, int *m);
-/* Unix time of 00:00 JST on the first day of month m of year y (m may be 13). */
+/* Unix time of 00:00 JST on the first day of month m of year y (m may be 0 or 13). */
 int64_t	idg_jst_month_start(int y, int m);
 /* The month after / before "YYYY-MM" (both must be valid). */
 void	idg_month_next(const char *month, char out[8]);

@@ -582,6 +582,69 @@ idg_page_recovery_codes(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	return o.st;
 }
 
+int
+idg_page_reports(struct idg_buf *b, const struct idg_page_ctx *ctx, const char *company_id,
+    const struct idg_report_link *v, size_t n)
+{
+	static const char *const fmts[] = { "html", "csv", "json" };
+	struct out o;
+	size_t i, k;
+
+	if (begin(&o, b, ctx) != IDG_OK || company_id == NULL)
+		return IDG_INVALID;
+	head(&o, ctx, "reports.title", "page-reports");
+	put(&o, "<h1>");
+	txt(&o, "reports.title");
+	put(&o, "</h1>\n<p>");
+	txt(&o, "reports.intro");
+	put(&o, "</p>\n");
+	if (n == 0) {
+		put(&o, "<p id=\"reports-none\">");
+		txt(&o, "reports.none");
+		put(&o, "</p>\n");
+	} else {
+		put(&o, "<table id=\"reports\" class=\"table\">\n<tr><th>");
+		txt(&o, "reports.month");
+		put(&o, "</th><th>");
+		txt(&o, "reports.period");
+		put(&o, "</th><th>");
+		txt(&o, "reports.due");
+		put(&o, "</th><th></th></tr>\n");
+	}
+	for (i = 0; i < n; i++) {
+		put(&o, "<tr><td>");
+		esc(&o, v[i].month);
+		if (v[i].final) {
+			put(&o, " (");
+			txt(&o, "reports.final");
+			put(&o, ")");
+		}
+		put(&o, "</td><td>");
+		esc(&o, v[i].from_day);
+		put(&o, " &ndash; ");
+		esc(&o, v[i].to_day);
+		put(&o, "</td><td>");
+		esc(&o, v[i].due);
+		put(&o, "</td><td>");
+		for (k = 0; k < 3; k++) {
+			put(&o, k > 0 ? " &middot; <a href=\"/t/" : "<a href=\"/t/");
+			esc(&o, company_id);
+			put(&o, "/reports/");
+			esc(&o, v[i].month);
+			put(&o, ".");
+			put(&o, fmts[k]);
+			put(&o, "\">");
+			put(&o, fmts[k][0] == 'h' ? "HTML" : fmts[k][0] == 'c' ? "CSV" : "JSON");
+			put(&o, "</a>");
+		}
+		put(&o, "</td></tr>\n");
+	}
+	if (n > 0)
+		put(&o, "</table>\n");
+	foot(&o);
+	return o.st;
+}
+
 /* "error.<code>" or "error.<code>.title" for a known code, into key. */
 static void
 error_key(char *key, size_t keysz, const char *code, bool title)

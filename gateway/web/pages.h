@@ -62,6 +62,20 @@ int	idg_page_mfa(struct idg_buf *b, const struct idg_page_ctx *ctx,
 /* Recovery codes, shown once after enrolment, with a link to go on. */
 int	idg_page_recovery_codes(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	    const char *const *codes, size_t n, const char *continue_url);
+/* One kept monthly report on the reports page. */
+struct idg_report_link {
+	const char	*month;		/* "YYYY-MM" */
+	const char	*from_day;	/* period covered */
+	const char	*to_day;
+	const char	*due;
+	bool		 final;
+};
+/*
+ * The tenant's monthly reports, newest first, each with links to
+ * /t/{company_id}/reports/{month}.html, .csv and .json.
+ */
+int	idg_page_reports(struct idg_buf *b, const struct idg_page_ctx *ctx,
+	    const char *company_id, const struct idg_report_link *v, size_t n);
 /* An error page for a code from errors.h (title, sentence, a way back). */
 int	idg_page_error(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	    const char *code, const char *back_url);

@@ -69,6 +69,8 @@ setup(void **state)
 	snprintf(f->cfg.path, sizeof(f->cfg.path), "%s/idgate.conf", f->dir);
 	snprintf(f->cfg.store_driver, sizeof(f->cfg.store_driver), "sqlite");
 	snprintf(f->cfg.sqlite_path, sizeof(f->cfg.sqlite_path), "%s/idgate.db", f->dir);
+	snprintf(f->cfg.holidays_override_file, sizeof(f->cfg.holidays_override_file),
+	    "%s/holidays-override.txt", f->dir);
 	f->cfg.store_busy_timeout_ms = 5000;
 	f->cfg.argon2.t_cost = 1;
 	f->cfg.argon2.m_cost_kib = 64;
