@@ -140,3 +140,58 @@ test('a Japanese browser gets the Japanese page', async () => {
     await context.close();
   }
 });
+
+// The monthly report as a tenant admin opens it: the page kept by `report
+// generate`, served under its sandbox CSP, rendered by Chromium; the key
+// figures are read from the rendered page and a PNG is kept (report.png).
+test('a tenant admin opens the monthly report in the browser', async () => {
+  const jst = (t) => new Date(t + 9 * 3600 * 1000).toISOString();
+  const month = jst(Date.now()).slice(0, 7);	// this month in Asia/Tokyo
+  const [y, m] = month.split('-').map(Number);
+  const mon = (yy, mm) => `${mm < 1 ? yy - 1 : mm > 12 ? yy + 1 : yy}-` +
+    `${String((mm + 11) % 12 + 1).padStart(2, '0')}`;
+  const offsetTo = (iso) => String(Math.floor((Date.parse(iso) - Date.now()) / 1000));
+  // Contract in the middle of last month; the report of this month is the first.
+  g.env = { IDGATE_TEST_CLOCK_OFFSET: offsetTo(`${mon(y, m - 1)}-15T10:00:00+09:00`) };
+  assert.equal((await g.cli(['tenant', 'create', '--company-id', 'rpt', '--name',
+    'レポート株式会社 <Report>', '--contract', '30'])).code, 0);
+  for (let i = 0; i < 6; i++)
+    assert.equal((await g.user('rpt', `r${i}@rpt.example`, PW)).code, 0);
+  assert.equal((await g.cli(['group', 'add', '--tenant', 'rpt', 'admins'])).code, 0);
+  assert.equal((await g.cli(['group', 'add-member', '--tenant', 'rpt', 'admins',
+    'r0@rpt.example'])).code, 0);
+  g.env = {};
+  // Three users sign in this month (the real clock).
+  await new Promise((r) => setTimeout(r, 1500));	// the gateway knows the tenant
+  for (let i = 1; i <= 3; i++) {
+    const c = g.client();
+    assert.equal((await c.login('rpt', `r${i}@rpt.example`, PW)).status, 303);
+  }
+  g.env = { IDGATE_TEST_CLOCK_OFFSET: offsetTo(`${mon(y, m + 1)}-02T09:00:00+09:00`) };
+  const gen = await g.cli(['report', 'generate', '--month', month, '--tenant', 'rpt']);
+  g.env = {};
+  assert.match(gen.stdout, /generated/, gen.stderr);
+
+  const { context, page } = await newPage('ja-JP');
+  try {
+    await page.goto(`${base}/t/rpt/login`);
+    await page.fill('#email', 'r0@rpt.example');
+    await page.fill('#password', PW);
+    await Promise.all([page.waitForURL('**/t/rpt/portal'), page.click('#signin')]);
+    await page.goto(`${base}/t/rpt/reports`);
+    await Promise.all([page.waitForURL(`**/reports/${month}.html`),
+      page.click(`a[href="/t/rpt/reports/${month}.html"]`)]);
+    const fig = async (k, mm) => (await page.textContent(
+      `[data-k="${k}"]${mm ? `[data-month="${mm}"]` : ''}`)).trim();
+    assert.equal(await fig('active_ids', month), '3');
+    assert.equal(await fig('licensed_peak', month), '6');
+    assert.equal(await fig('contracted_end', month), '30');
+    assert.equal(await fig('signins_ok'), '3');
+    assert.match(await page.title(), /rpt/);
+    assert.match(await page.textContent('body'), /レポート株式会社 <Report>/);
+    assert.equal(await page.locator('svg').count(), 3);
+    await page.screenshot({ path: join(SHOTS, 'report.png'), fullPage: true });
+  } finally {
+    await context.close();
+  }
+});

@@ -49,6 +49,13 @@ function redisPing(port) {
 
 export class Redis {
   constructor(port, dir) { this.port = port; this.dir = dir; }
+  // A crash: SIGKILL, nothing saved (no persistence is configured anyway).
+  async kill() {
+    if (!this.proc) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+    this.proc = null;
+  }
   async start() {
     this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1',
       '--save', '', '--appendonly', 'no', '--dir', this.dir, '--logfile', ''],
@@ -66,9 +73,10 @@ export class Redis {
   resume() { this.proc.kill('SIGCONT'); }
 }
 
-export async function cli(dir, args, input) {
+export async function cli(dir, args, input, env = {}) {
   return new Promise((resolve) => {
-    const p = execFile(BIN, [...args, '-c', join(dir, 'idgate.conf')], { timeout: 60000 },
+    const p = execFile(BIN, [...args, '-c', join(dir, 'idgate.conf')],
+      { timeout: 60000, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
     if (input !== undefined) { p.stdin.write(input); }
     p.stdin.end();
@@ -95,7 +103,9 @@ ${extra}
 }
 
 export class Gateway {
-  constructor({ workers = 2 } = {}) { this.workers = workers; this.output = ''; }
+  // env: extra environment of the gateway and its CLI runs (e.g. the test
+  // clock IDGATE_TEST_CLOCK_OFFSET of test builds); may be changed between runs.
+  constructor({ workers = 2 } = {}) { this.workers = workers; this.output = ''; this.env = {}; }
 
   async setup() {
     this.dir = mkdtempSync(join(tmpdir(), 'idgate-e2e-'));
@@ -117,16 +127,26 @@ export class Gateway {
     return this;
   }
 
-  cli(args, input) { return cli(this.dir, args, input); }
+  cli(args, input) { return cli(this.dir, args, input, this.env); }
 
   async start() {
+    // Its own process group, so crash() can kill the master and the workers at once.
     this.proc = spawn(BIN, ['serve', '-c', join(this.dir, 'idgate.conf')],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+        env: { ...process.env, ...this.env } });
     this.proc.stdout.on('data', (d) => { this.output += d; });
     this.proc.stderr.on('data', (d) => { this.output += d; });
     this.exited = new Promise((r) => this.proc.on('exit', (code, sig) => r({ code, sig })));
     await waitFor(async () => (await this.client().get('/readyz')).status === 200,
       'idgate /readyz');
+  }
+
+  // A crash of the whole gateway: SIGKILL to the master and every worker.
+  async crash() {
+    if (!this.proc) return;
+    process.kill(-this.proc.pid, 'SIGKILL');
+    await this.exited;
+    this.proc = null;
   }
 
   async stop() {
