@@ -122,10 +122,17 @@ void
 idg_metering_record(struct idg_req *r, const struct idg_audit_event *e, int64_t user_id,
     unsigned flags, idg_metering_done_fn *done, void *arg)
 {
-	struct mark *m = calloc(1, sizeof(*m));
+	struct mark *m;
 	char month[8];
 
-	if (m == NULL) {
+#ifdef IDGATE_TEST_HOOKS
+	/* Benchmarks only (tests/bench/metering.sh): the path without metering. */
+	if (getenv("IDGATE_TEST_METERING_OFF") != NULL) {
+		done(arg, IDG_OK);
+		return;
+	}
+#endif
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		done(arg, IDG_UNAVAILABLE);
 		return;
 	}
