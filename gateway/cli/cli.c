@@ -247,7 +247,7 @@ cli_open(struct cli *c)
 }
 
 int
-cli_tenant_find(struct cli *c, const char *company_id, struct idg_tenant *t)
+cli_tenant_find_any(struct cli *c, const char *company_id, struct idg_tenant *t)
 {
 	int st = idg_store_tenant_get(c->st, company_id, t);
 
@@ -257,6 +257,18 @@ cli_tenant_find(struct cli *c, const char *company_id, struct idg_tenant *t)
 	if (st != IDG_OK)
 		return cli_store_fail(st, "reading the tenant");
 	return 0;
+}
+
+int
+cli_tenant_find(struct cli *c, const char *company_id, struct idg_tenant *t)
+{
+	int rc = cli_tenant_find_any(c, company_id, t);
+
+	if (rc == 0 && t->status == IDG_TENANT_CANCELLED)
+		return cli_fail(IDG_EXIT_REFUSED, "tenant_cancelled", "tenant \"%s\" is"
+		    " cancelled; its data is purged (its reports and billing figures remain)",
+		    company_id);
+	return rc;
 }
 
 void
@@ -562,7 +574,7 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		    " 100000");
 	if ((rc = cli_open(c)) != 0)
 		return rc;
-	if (tenant != NULL && (rc = cli_tenant_find(c, tenant, &t)) != 0)
+	if (tenant != NULL && (rc = cli_tenant_find_any(c, tenant, &t)) != 0)
 		return rc;
 	if ((st = idg_store_tenant_list(c->st, collect_tenant, &a)) != IDG_OK) {
 		free(a.names);

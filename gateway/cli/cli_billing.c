@@ -190,7 +190,7 @@ cmd_generate(struct cli *c, int argc, char **argv)
 	if ((rc = cli_parse(argc, argv, opts, pos, 0, &npos)) != 0 ||
 	    (rc = month_arg(month, usage)) != 0 || (rc = cli_open(c)) != 0)
 		return rc;
-	if (tenant != NULL && (rc = cli_tenant_find(c, tenant, &t)) != 0)
+	if (tenant != NULL && (rc = cli_tenant_find_any(c, tenant, &t)) != 0)
 		return rc;
 	if ((rc = cli_load_holidays(c, &ov)) != 0)
 		return rc;
@@ -286,7 +286,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 
 	if ((rc = cli_parse(argc, argv, opts, pos, 0, &npos)) != 0 || (rc = cli_open(c)) != 0)
 		return rc;
-	if (tenant != NULL && (rc = cli_tenant_find(c, tenant, &t)) != 0)
+	if (tenant != NULL && (rc = cli_tenant_find_any(c, tenant, &t)) != 0)
 		return rc;
 	memset(&l, 0, sizeof(l));
 	l.arr = json ? json_array() : NULL;
@@ -330,7 +330,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	if (strcmp(format, "html") != 0 && strcmp(format, "csv") != 0 &&
 	    strcmp(format, "json") != 0)
 		return cli_fail(IDG_EXIT_USAGE, "usage", "--format is html, csv or json");
-	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, tenant, &t)) != 0)
+	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find_any(c, tenant, &t)) != 0)
 		return rc;
 	st = idg_store_report_get(c->st, t.id, month, format, NULL, &data, &len);
 	if (st == IDG_NOTFOUND)

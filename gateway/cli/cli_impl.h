@@ -46,8 +46,13 @@ int	cli_fail(int exit, const char *code, const char *fmt, ...)
 int	cli_open(struct cli *c);
 /* Maps a store status that no caller-specific message covers to an exit code (printed). */
 int	cli_store_fail(int st, const char *what);
-/* Looks the tenant up: 0, or an exit code with tenant_not_found printed. */
+/*
+ * Looks a live tenant up: 0, or an exit code with tenant_not_found (or
+ * tenant_cancelled: a cancelled tenant takes no more changes) printed.
+ */
 int	cli_tenant_find(struct cli *c, const char *company_id, struct idg_tenant *t);
+/* The same, cancelled tenants included (reports, billing, audit). */
+int	cli_tenant_find_any(struct cli *c, const char *company_id, struct idg_tenant *t);
 /*
  * The common form "--tenant ID [--json] POS...": parses it (json NULL: no
  * --json), needs exactly want positional arguments (printing usage

@@ -76,9 +76,9 @@ cmd_create(struct cli *c, int argc, char **argv)
 		    " --name NAME --contract N [--json]");
 	if (!idg_company_id_valid(company))
 		return bad_company_id(company);
-	if (name[0] == '\0' || strlen(name) > 128)
+	if (name[0] == '\0' || strlen(name) > 128 || !idg_utf8_text_valid(name))
 		return cli_fail(IDG_EXIT_USAGE, "invalid_name",
-		    "the tenant name must have 1 to 128 bytes");
+		    "the tenant name must be 1 to 128 bytes of UTF-8 text");
 	if ((rc = parse_contract(contract_s, &contract)) != 0)
 		return rc;
 	if ((rc = cli_open(c)) != 0)
@@ -204,7 +204,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		return rc;
 	if (npos != 1)
 		return cli_fail(IDG_EXIT_USAGE, "usage", "tenant show ID [--json]");
-	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, pos[0], &t)) != 0 ||
+	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find_any(c, pos[0], &t)) != 0 ||
 	    (rc = service_accounts(c, &t, a)) != 0)
 		return rc;
 	if (json) {
@@ -627,9 +627,6 @@ cmd_cancel(struct cli *c, int argc, char **argv)
 		return cli_fail(IDG_EXIT_USAGE, "usage", "tenant cancel ID [--force]");
 	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, pos[0], &t)) != 0)
 		return rc;
-	if (t.status == IDG_TENANT_CANCELLED)
-		return cli_fail(IDG_EXIT_REFUSED, "tenant_cancelled",
-		    "tenant \"%s\" is cancelled already", pos[0]);
 	if (!force) {
 		if ((st = idg_store_tenant_apps(c->st, t.id, app_seen, &a)) != IDG_OK)
 			return cli_store_fail(st, "listing the tenant's apps");

@@ -14,6 +14,7 @@
 #include "../store/store.h"
 #include "../util/buf.h"
 #include "../util/clock.h"
+#include "../util/log.h"
 #include "../util/status.h"
 #include "../util/str.h"
 
@@ -110,8 +111,12 @@ export_json(struct idg_buf *b, const struct collect *c, bool closed)
 
 		if (t == NULL || json_array_append_new(a, t) != 0)
 			goto out;
-		json_object_set_new(t, "company_id", json_string(r->company_id));
-		json_object_set_new(t, "name", json_string(r->name));
+		/* Names are checked UTF-8 at creation; anything else fails loudly, not quietly. */
+		if (json_object_set_new(t, "company_id", json_string(r->company_id)) != 0 ||
+		    json_object_set_new(t, "name", json_string(r->name)) != 0) {
+			log_error("tenant %s: name is not UTF-8; export refused", r->company_id);
+			goto out;
+		}
 		json_object_set_new(t, "contracted_ids", json_integer(r->m.contracted_end));
 		json_object_set_new(t, "licensed_peak", json_integer(r->m.licensed_peak));
 		json_object_set_new(t, "licensed_end", json_integer(r->m.licensed_end));

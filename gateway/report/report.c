@@ -26,7 +26,8 @@ idg_report_due(const char *month, const struct idg_jp_overrides *ov, char out[11
 		return IDG_INVALID;
 	if (++m > 12) {
 		m = 1;
-		y++;
+		if (++y > 9999)
+			return IDG_INVALID;
 	}
 	/* Every month has at least 15 business days: the 10th always exists. */
 	if (idg_jp_nth_business_day(y, m, IDG_REPORT_DUE_BUSINESS_DAY, ov, &d) != IDG_OK)
@@ -247,7 +248,9 @@ audit_row(void *arg, const char *day, const char *action, const char *result,
 		} else if (strcmp(result, "ok_mfa_pending") != 0) {
 			d->signins_failed += n;
 			g->r->signins_failed += n;
-			st = count_add(&g->denials, result, n);
+			/* A policy refusal is counted by its reason from its access.* event. */
+			if (strcmp(result, "access_denied") != 0)
+				st = count_add(&g->denials, result, n);
 		}
 	} else if (prefix(action, "sso.")) {
 		if (strcmp(result, "ok") == 0) {

@@ -21,6 +21,8 @@
  *    beyond contracted_ids is refused with IDG_DECLINED and the numbers in
  *    *lic; service accounts never count;
  *  - contracted_ids >= IDG_CONTRACT_MIN, and never below current use;
+ *  - a cancelled tenant's pool is closed: adding, importing or reactivating
+ *    users and changing the contract read it as not found (IDG_NOTFOUND);
  *  - every write bumps the store generation so running workers reload their
  *    directory snapshot, except sign-in bookkeeping (failed_attempts,
  *    last_sign_in_at, locked_until, the TOTP last_step, recovery code use),
@@ -265,7 +267,8 @@ int	idg_store_generation(struct idg_store *s, int64_t *gen);
  * SERVICE_SETUP with e-mail "setup@<company_id>.idgate.invalid" and
  * SERVICE_REPORT with "report@<company_id>.idgate.invalid"), whose password
  * hashes are given. IDG_EXISTS if the company ID is taken; IDG_INVALID if
- * contracted_ids < IDG_CONTRACT_MIN or the company ID is malformed.
+ * contracted_ids < IDG_CONTRACT_MIN, the company ID is malformed or the name
+ * is not UTF-8 text (idg_utf8_text_valid).
  */
 int	idg_store_tenant_create(struct idg_store *s, const char *company_id,
 	    const char *name, int contracted_ids, const char *setup_pw_hash,

@@ -84,8 +84,10 @@ static const char *const sql_text[S_COUNT] = {
 	    " created_at) VALUES (?1, ?2, ?3, 0, ?4)",
 	[S_T_GET] = TENANT_SELECT " WHERE t.company_id = ?1",
 	[S_T_LIST] = TENANT_SELECT " ORDER BY t.company_id",
+	/* A cancelled tenant has no pool any more: it reads as not found. */
 	[S_T_LIC] = "SELECT contracted_ids, (SELECT COUNT(*) FROM users WHERE"
-	    " tenant_id = ?1 AND kind = 0 AND status IN (0, 1)) FROM tenants WHERE id = ?1",
+	    " tenant_id = ?1 AND kind = 0 AND status IN (0, 1)) FROM tenants WHERE id = ?1"
+	    " AND status != 2",
 	[S_T_SETC] = "UPDATE tenants SET contracted_ids = ?1 WHERE id = ?2",
 	[S_T_SETUP] = "UPDATE tenants SET status = 1, setup_completed_at = CASE WHEN"
 	    " setup_completed_at = 0 THEN ?1 ELSE setup_completed_at END WHERE id = ?2",
@@ -776,6 +778,7 @@ sq_tenant_create(struct idg_store *s, const char *company_id, const char *name,
 	int status;
 
 	if (!idg_company_id_valid(company_id) || name[0] == '\0' || strlen(name) > 128 ||
+	    !idg_utf8_text_valid(name) ||
 	    idg_license_check_contract(&n, NULL) != IDG_OK ||
 	    strlen(setup_pw_hash) >= 192 || strlen(report_pw_hash) >= 192)
 		return IDG_INVALID;
@@ -850,6 +853,10 @@ sq_tenant_set_contract(struct idg_store *s, const char *company_id, int n,
 		return status;
 	if ((status = tenant_get(q, company_id, &t)) != IDG_OK)
 		goto out;
+	if (t.status == IDG_TENANT_CANCELLED) {
+		status = IDG_NOTFOUND;
+		goto out;
+	}
 	num.contracted = t.contracted_ids;
 	num.in_use = t.licenses_in_use;
 	num.requested = n;

@@ -268,8 +268,9 @@ test('cancellation is refused while apps remain, then makes the final report and
   const last = list.at(-1);
   assert.deepEqual([last.month, last.from_day, last.to_day, last.final],
     ['2026-12', '2026-12-01', '2026-12-03', true]);
-  const users = await g.cli(['user', 'list', '--tenant', 'mtr-b', '--json']);
-  assert.deepEqual(JSON.parse(users.stdout), [], 'users purged');
+  const users = await g.cli(['user', 'add', '--tenant', 'mtr-b', '--email', 'new@mtr-b.example']);
+  assert.equal(users.code, 1);
+  assert.match(users.stderr, /tenant_cancelled/, 'a cancelled tenant takes no more users');
   // The closed month's billing is unchanged by the purge, byte for byte.
   assert.equal(await billing('2026-11', 'csv'), before);
   const dec = JSON.parse(await billing('2026-12'));
