@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../util/status.h"
+#include "../util/str.h"
 
 enum fstate { F_START, F_PLAIN, F_QUOTED, F_CLOSED };
 
@@ -77,44 +78,6 @@ end_field(struct rd *r)
 {
 	if (!r->bad)
 		*r->o++ = '\0';
-}
-
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool
-utf8_valid(const unsigned char *s)
-{
-	while (*s != '\0') {
-		unsigned char c = *s;
-		int n, i;
-		unsigned cp;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		for (i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return false;
-		s += n + 1;
-	}
-	return true;
 }
 
 void
@@ -221,7 +184,7 @@ idg_csv_next(struct idg_csv *c, struct idg_csv_record *rec, char *err, size_t er
 	if (r.bad)
 		return IDG_INVALID;
 	for (i = 0; i < rec->nfields; i++) {
-		if (!utf8_valid((const unsigned char *)rec->fields[i])) {
+		if (!idg_utf8_valid(rec->fields[i])) {
 			bad(&r, "field %d is not valid UTF-8", i + 1);
 			return IDG_INVALID;
 		}

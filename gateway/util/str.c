@@ -142,15 +142,13 @@ idg_status_str(int st)
 }
 
 bool
-idg_utf8_text_valid(const char *s)
+idg_utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p != '\0') {
 		unsigned c = *p, n, cp, i;
 
-		if (c < 0x20 || c == 0x7f)
-			return false;
 		if (c < 0x80) {
 			p++;
 			continue;
@@ -178,4 +176,15 @@ idg_utf8_text_valid(const char *s)
 		p += n + 1;
 	}
 	return true;
+}
+
+bool
+idg_utf8_text_valid(const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return idg_utf8_valid(s);
 }

@@ -31,10 +31,11 @@ int	idg_url_escape(struct idg_buf *b, const char *s);
 bool	idg_company_id_valid(const char *s);
 /* A plausible e-mail address: local@domain, printable ASCII, <= 254 bytes. */
 bool	idg_email_valid(const char *s);
+/* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF). */
+bool	idg_utf8_valid(const char *s);
 /*
- * Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points past
- * U+10FFFF) without control characters (C0 and DEL): text a person gave
- * that later goes into pages, CSV and JSON.
+ * Well-formed UTF-8 without control characters (C0 and DEL): text a person
+ * gave that later goes into pages, CSV and JSON.
  */
 bool	idg_utf8_text_valid(const char *s);
 /* ASCII lower-casing in place (e-mail addresses are compared lower-cased). */
