@@ -200,7 +200,7 @@ cmd_generate(struct cli *c, int argc, char **argv)
 	g.only = tenant;
 	g.ov = ov;
 	g.arr = json ? json_array() : NULL;
-	st = idg_store_tenant_list(c->st, gen_tenant, &g);
+	st = idg_store_tenant_list_brief(c->st, gen_tenant, &g);
 	idg_jp_overrides_free(ov);
 	if (st != IDG_OK || g.failed > 0) {
 		json_decref(g.arr);

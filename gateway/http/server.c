@@ -258,7 +258,7 @@ daily_jobs(struct idg_worker *w, struct idg_store *s, int64_t now)
 	if (cfg->reports_enabled && job_due(s, "reports", day)) {
 		struct reports_run rr = { s, w->holidays, now, 0, IDG_OK };
 
-		st = idg_store_tenant_list(s, reports_tenant, &rr);
+		st = idg_store_tenant_list_brief(s, reports_tenant, &rr);
 		job_done(s, "reports", day, st == IDG_OK ? rr.status : st);
 	}
 	if (job_due(s, "audit_retention", day)) {

@@ -154,14 +154,17 @@ idg_billing_export(struct idg_store *s, const char *month, const char *company_i
 	c.start = idg_jst_month_start(y, m);
 	c.end = idg_jst_month_start(y, m + 1);
 	c.status = IDG_OK;
-	if ((st = idg_store_tenant_list(s, collect_tenant, &c)) == IDG_OK)
-		st = c.status;
-	if (st == IDG_OK && company_id != NULL && c.n == 0) {
+	if (company_id != NULL) {
 		struct idg_tenant t;
 
-		/* Known but not billed that month: an empty export, not an error. */
-		st = idg_store_tenant_get(s, company_id, &t);
+		/* One tenant: no walk of the others. Not billed that month: an empty export. */
+		if ((st = idg_store_tenant_get(s, company_id, &t)) == IDG_OK)
+			(void)collect_tenant(&c, &t);
+	} else {
+		st = idg_store_tenant_list_brief(s, collect_tenant, &c);
 	}
+	if (st == IDG_OK)
+		st = c.status;
 	if (st == IDG_OK)
 		st = format == IDG_BILLING_JSON ? export_json(out, &c, now >= c.end) :
 		    export_csv(out, &c, now >= c.end, bom);

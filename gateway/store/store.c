@@ -109,6 +109,12 @@ idg_store_tenant_get(struct idg_store *s, const char *company_id, struct idg_ten
 }
 
 int
+idg_store_tenant_list_brief(struct idg_store *s, idg_tenant_each_fn *fn, void *arg)
+{
+	return s->ops->tenant_list_brief(s, fn, arg);
+}
+
+int
 idg_store_tenant_list(struct idg_store *s, idg_tenant_each_fn *fn, void *arg)
 {
 	return s->ops->tenant_list(s, fn, arg);

@@ -277,6 +277,12 @@ int	idg_store_tenant_get(struct idg_store *s, const char *company_id,
 	    struct idg_tenant *out);
 int	idg_store_tenant_list(struct idg_store *s, idg_tenant_each_fn *fn, void *arg);
 /*
+ * As idg_store_tenant_list but with licenses_in_use left 0: one pass over
+ * the tenants, for callers that do not need the count (billing export, the
+ * daily report job), which costs a walk of every tenant's users.
+ */
+int	idg_store_tenant_list_brief(struct idg_store *s, idg_tenant_each_fn *fn, void *arg);
+/*
  * Changes the contract. IDG_INVALID if n < IDG_CONTRACT_MIN; IDG_DECLINED
  * if n < licenses in use (lic filled: contracted = old, in_use, requested = n).
  */

@@ -41,6 +41,7 @@ struct idg_store_ops {
 	int	(*tenant_get)(struct idg_store *s, const char *company_id,
 		    struct idg_tenant *out);
 	int	(*tenant_list)(struct idg_store *s, idg_tenant_each_fn *fn, void *arg);
+	int	(*tenant_list_brief)(struct idg_store *s, idg_tenant_each_fn *fn, void *arg);
 	int	(*tenant_set_contract)(struct idg_store *s, const char *company_id, int n,
 		    struct idg_license_numbers *lic);
 	int	(*tenant_complete_setup)(struct idg_store *s, const char *company_id);

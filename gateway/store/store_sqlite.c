@@ -28,7 +28,7 @@ enum sid {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_MIG_TABLE, S_MIG_HAS, S_MIG_ADD, S_MIG_MAX,
 	S_GEN,
-	S_T_INS, S_T_GET, S_T_LIST, S_T_LIC, S_T_SETC, S_T_SETUP,
+	S_T_INS, S_T_GET, S_T_LIST, S_T_LIST_BRIEF, S_T_LIC, S_T_SETC, S_T_SETUP,
 	S_U_INS, S_U_BYEMAIL, S_U_BYID, S_U_LIST, S_U_STATUS, S_U_PW, S_U_UNLOCK,
 	S_U_SIGNIN_READ, S_U_SIGNIN_OK, S_U_SIGNIN_FAIL, S_U_LOCK, S_U_EXISTS,
 	S_U_SUSPEND_KIND, S_U_LIVE_ID,
@@ -84,6 +84,8 @@ static const char *const sql_text[S_COUNT] = {
 	    " created_at) VALUES (?1, ?2, ?3, 0, ?4)",
 	[S_T_GET] = TENANT_SELECT " WHERE t.company_id = ?1",
 	[S_T_LIST] = TENANT_SELECT " ORDER BY t.company_id",
+	[S_T_LIST_BRIEF] = "SELECT id, company_id, name, contracted_ids, status, created_at,"
+	    " setup_completed_at, 0, cancelled_at FROM tenants ORDER BY company_id",
 	/* A cancelled tenant has no pool any more: it reads as not found. */
 	[S_T_LIC] = "SELECT contracted_ids, (SELECT COUNT(*) FROM users WHERE"
 	    " tenant_id = ?1 AND kind = 0 AND status IN (0, 1)) FROM tenants WHERE id = ?1"
@@ -819,10 +821,9 @@ sq_tenant_get(struct idg_store *s, const char *company_id, struct idg_tenant *ou
 }
 
 static int
-sq_tenant_list(struct idg_store *s, idg_tenant_each_fn *fn, void *arg)
+tenant_list(struct sq *q, enum sid id, idg_tenant_each_fn *fn, void *arg)
 {
-	struct sq *q = SQ(s);
-	sqlite3_stmt *st = get(q, S_T_LIST);
+	sqlite3_stmt *st = get(q, id);
 	struct idg_tenant t;
 	int rc;
 
@@ -837,6 +838,18 @@ sq_tenant_list(struct idg_store *s, idg_tenant_each_fn *fn, void *arg)
 	}
 	done(st);
 	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_tenant_list(struct idg_store *s, idg_tenant_each_fn *fn, void *arg)
+{
+	return tenant_list(SQ(s), S_T_LIST, fn, arg);
+}
+
+static int
+sq_tenant_list_brief(struct idg_store *s, idg_tenant_each_fn *fn, void *arg)
+{
+	return tenant_list(SQ(s), S_T_LIST_BRIEF, fn, arg);
 }
 
 static int
@@ -2633,6 +2646,7 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.tenant_create = sq_tenant_create,
 	.tenant_get = sq_tenant_get,
 	.tenant_list = sq_tenant_list,
+	.tenant_list_brief = sq_tenant_list_brief,
 	.tenant_set_contract = sq_tenant_set_contract,
 	.tenant_complete_setup = sq_tenant_complete_setup,
 	.user_add = sq_user_add,
