@@ -125,7 +125,9 @@ static const char *const sql_text[S_COUNT] = {
 	[S_GM_INS] = "INSERT INTO group_members (group_id, user_id) VALUES (?1, ?2)",
 	[S_MA_INS] = "INSERT OR IGNORE INTO monthly_active (tenant_id, month, user_id,"
 	    " first_at) VALUES (?1, ?2, ?3, ?4)",
-	[S_MA_COUNT] = "SELECT count(*) FROM monthly_active WHERE tenant_id = ?1 AND month = ?2",
+	/* Kept by the triggers of migration 0008. */
+	[S_MA_COUNT] = "SELECT COALESCE((SELECT n FROM monthly_active_count WHERE"
+	    " tenant_id = ?1 AND month = ?2), 0)",
 	[S_A_INS] = "INSERT INTO audit_log (at, tenant_id, actor, action, target, result,"
 	    " ip, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[S_A_LIST_ALL] = AUDIT_SELECT " ORDER BY at DESC, id DESC LIMIT ?1",

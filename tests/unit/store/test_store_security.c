@@ -377,6 +377,54 @@ test_migration_backfill(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Migration 0008 on a database made by 0001-0007 holding active-ID marks:
+ * the counts are backfilled, then kept by trigger (a repeated mark does
+ * not count twice).
+ */
+static void
+test_active_count_backfill(void **state)
+{
+	struct idg_store_config cfg = { "sqlite", NULL, 5000 };
+	struct idg_store *s;
+	char dir[64], path[128], cmd[128];
+	sqlite3 *db;
+	bool first = true;
+	int applied = 0, n = -1;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/idg-sec-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/idgate.db", dir);
+	cfg.sqlite_path = path;
+	assert_int_equal(idg_store_open(&cfg, &s), IDG_OK);
+	assert_true(idg_nmigrations >= 8);
+	assert_int_equal(idg_migrations[7].version, 8);
+	assert_int_equal(s->ops->migrate(s, idg_migrations, 7, &applied), IDG_OK);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO tenants (id, company_id, name,"
+	    " contracted_ids, status, created_at) VALUES (1, 'acme', 'Acme', 20, 1, 500);"
+	    "INSERT INTO monthly_active VALUES (1, '2026-10', 7, 1000), (1, '2026-10', 8, 1001),"
+	    " (1, '2026-11', 7, 2000);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(idg_store_migrate(s, &applied), IDG_OK);
+	assert_int_equal(idg_store_activity_count(s, 1, "2026-10", &n), IDG_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(idg_store_activity_mark(s, 1, 8, "2026-10", 3000, &first), IDG_OK);
+	assert_false(first);
+	assert_int_equal(idg_store_activity_mark(s, 1, 9, "2026-10", 3001, &first), IDG_OK);
+	assert_true(first);
+	assert_int_equal(idg_store_activity_count(s, 1, "2026-10", &n), IDG_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(idg_store_activity_count(s, 1, "2026-11", &n), IDG_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(idg_store_activity_count(s, 1, "2026-12", &n), IDG_OK);
+	assert_int_equal(n, 0);
+	idg_store_free(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -386,6 +434,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_suspend_unused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password_changed_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_backfill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_active_count_backfill, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
