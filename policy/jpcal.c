@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/util/clock.h"
 #include "gateway/util/status.h"
 
 struct ov_entry {
@@ -33,15 +34,7 @@ struct idg_jp_overrides {
 int64_t
 idg_jp_days(int64_t y, int m, int d)
 {
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153u * (unsigned)(m > 2 ? m - 3 : m + 9) + 2) / 5 + (unsigned)d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
+	return idg_days_from_civil(y, m, d);
 }
 
 void

@@ -92,9 +92,24 @@ idg_month_parse(const char *s, int *y, int *m)
 }
 
 int64_t
+idg_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	/* H. Hinnant's days_from_civil: March-based years, 400-year eras. */
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153u * (unsigned)(m > 2 ? m - 3 : m + 9) + 2) / 5 + (unsigned)d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+int64_t
 idg_jst_month_start(int y, int m)
 {
-	int64_t yy = y, days;
+	int64_t yy = y;
 	int mm = m;
 
 	while (mm < 1) {
@@ -105,18 +120,7 @@ idg_jst_month_start(int y, int m)
 		mm -= 12;
 		yy++;
 	}
-
-	/* Days from civil (H. Hinnant's algorithm), proleptic Gregorian. */
-	yy -= mm <= 2;
-	{
-		int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-		int64_t yoe = yy - era * 400;
-		int64_t doy = (153 * (mm + (mm > 2 ? -3 : 9)) + 2) / 5;
-		int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-		days = era * 146097 + doe - 719468;
-	}
-	return days * 86400 - IDG_JST_OFFSET_S;
+	return idg_days_from_civil(yy, mm, 1) * 86400 - IDG_JST_OFFSET_S;
 }
 
 void

@@ -28,6 +28,8 @@ void	idg_jst_day(int64_t t, char out[11]);
  * IDG_OK or IDG_INVALID.
  */
 int	idg_month_parse(const char *s, int *y, int *m);
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m and d valid). */
+int64_t	idg_days_from_civil(int64_t y, int m, int d);
 /* Unix time of 00:00 JST on the first day of month m of year y (m may be 0 or 13). */
 int64_t	idg_jst_month_start(int y, int m);
 /* The month after / before "YYYY-MM" (both must be valid). */
