@@ -96,7 +96,6 @@ rep_work(void *ctx, void *arg)
 		    &j->data, &j->len);
 		break;
 	case J_BILLING:
-		idg_buf_init(&j->out, EXPORT_MAX);
 		j->status = idg_billing_export(s, j->month, j->company[0] != '\0' ? j->company :
 		    NULL, strcmp(j->format, "json") == 0 ? IDG_BILLING_JSON : IDG_BILLING_CSV,
 		    j->bom, idg_now(), &j->out);
@@ -242,6 +241,15 @@ parse_name(const char *name, char month[8], char format[8])
 	return true;
 }
 
+/* "?bom=1": a UTF-8 byte-order mark before a CSV (Excel). */
+static bool
+want_bom(struct idg_req *r)
+{
+	const char *v = idg_params_get(&r->query, "bom");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
 static void
 reports_next(struct idg_req *r, int st)
 {
@@ -276,13 +284,11 @@ start(struct idg_req *r, enum job_kind kind, const char *month, const char *form
 	}
 	j->r = r;
 	j->kind = kind;
-	idg_buf_init(&j->out, 1);
 	if (month != NULL)
 		idg_strlcpy(j->month, month, sizeof(j->month));
 	if (format != NULL)
 		idg_strlcpy(j->format, format, sizeof(j->format));
-	j->bom = idg_params_get(&r->query, "bom") != NULL &&
-	    strcmp(idg_params_get(&r->query, "bom"), "1") == 0;
+	j->bom = want_bom(r);
 	/* Held in hctx until the session is known; the job owns itself after that. */
 	r->hctx = j;
 	idg_auth_session(r, reports_next);
@@ -347,11 +353,13 @@ idg_h_operator_billing(struct idg_req *r)
 	}
 	if (format == NULL)
 		format = "csv";
-	if (month == NULL || idg_month_parse(month, &y, &m) != IDG_OK ||
-	    (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) ||
+	if (month == NULL || idg_month_parse(month, &y, &m) != IDG_OK) {
+		idg_reply_error(r, "month_invalid");
+		return;
+	}
+	if ((strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) ||
 	    (tenant != NULL && !idg_company_id_valid(tenant))) {
-		idg_reply_error(r, month == NULL || idg_month_parse(month, &y, &m) != IDG_OK ?
-		    "month_invalid" : "bad_request");
+		idg_reply_error(r, "bad_request");
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -365,8 +373,7 @@ idg_h_operator_billing(struct idg_req *r)
 	idg_strlcpy(j->format, format, sizeof(j->format));
 	if (tenant != NULL)
 		idg_strlcpy(j->company, tenant, sizeof(j->company));
-	j->bom = idg_params_get(&r->query, "bom") != NULL &&
-	    strcmp(idg_params_get(&r->query, "bom"), "1") == 0;
+	j->bom = want_bom(r);
 	idg_audit_async(r, 0, "operator", "billing.export", month, "ok");
 	submit(r, j);
 }
