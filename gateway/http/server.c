@@ -412,6 +412,7 @@ on_term(evutil_socket_t sig, short what, void *arg)
 			w->listeners[i].bound = NULL;
 		}
 	event_del(w->dir_timer);
+	event_del(w->start_timer);
 	if (w->maint_timer != NULL)
 		event_del(w->maint_timer);
 	w->drain_timer = evtimer_new(w->base, drain_timeout, w);
@@ -481,11 +482,43 @@ setup_listener(struct idg_worker *w, int i, int fd)
 		}
 		evhttp_set_bevcb(l->http, tls_bev, l);
 	}
-	if ((l->bound = evhttp_accept_socket_with_handle(l->http, fd)) == NULL) {
-		log_error("cannot accept on %s:%d", l->cfg->address, l->cfg->port);
-		return IDG_ERR;
-	}
 	return IDG_OK;
+}
+
+/*
+ * A worker takes connections only once it has loaded the directory and its
+ * first Redis connection attempt has ended (whatever its outcome), or after
+ * STARTUP_WAIT_MS: until then the other workers take them from the shared
+ * socket, so a request never meets a worker that has not yet read the
+ * tenants or tried Redis. With the store or Redis down at start, requests
+ * are answered (503) once the wait is over.
+ */
+#define STARTUP_WAIT_MS	3000
+
+static void
+start_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct idg_worker *w = arg;
+	bool settled = w->dir != NULL && idg_redis_tried(w->redis);
+	int i;
+
+	if (w->draining)
+		return;
+	if (!settled && idg_now_us() - w->started_us < STARTUP_WAIT_MS * 1000ULL)
+		return;
+	event_del(w->start_timer);
+	for (i = 0; i < w->nlisteners; i++) {
+		struct idg_listener *l = &w->listeners[i];
+
+		if ((l->bound = evhttp_accept_socket_with_handle(l->http, l->fd)) == NULL) {
+			log_error("cannot accept on %s:%d", l->cfg->address, l->cfg->port);
+			w->failed = true;
+			event_base_loopexit(w->base, NULL);
+			return;
+		}
+	}
+	log_info("worker %d serving%s", w->slot, settled ? "" :
+	    " (the store or Redis is not answering yet)");
 }
 
 int
@@ -544,6 +577,11 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 	    thread_init, thread_fini, (void *)cfg)) == NULL)
 		goto out;
 
+	w->started_us = idg_now_us();
+	w->start_timer = event_new(w->base, -1, EV_PERSIST, start_check, w);
+	tv.tv_sec = 0;
+	tv.tv_usec = 5000;
+	event_add(w->start_timer, &tv);
 	w->dir_timer = event_new(w->base, -1, EV_PERSIST, dir_poll, w);
 	tv.tv_sec = cfg->directory_refresh_ms / 1000;
 	tv.tv_usec = (cfg->directory_refresh_ms % 1000) * 1000;
@@ -562,9 +600,8 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	log_info("worker %d serving", slot);
 	event_base_dispatch(w->base);
-	rcode = 0;
+	rcode = w->failed ? 1 : 0;
 out:
 	if (w->pool != NULL) {
 		/* Lets the pool's last done() calls answer their requests. */
@@ -579,6 +616,8 @@ out:
 	}
 	if (w->dir_timer != NULL)
 		event_free(w->dir_timer);
+	if (w->start_timer != NULL)
+		event_free(w->start_timer);
 	if (w->maint_timer != NULL)
 		event_free(w->maint_timer);
 	if (w->drain_timer != NULL)

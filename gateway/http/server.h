@@ -49,6 +49,9 @@ struct idg_worker {
 	int64_t			 dir_ok_at;	/* last successful generation poll (s) */
 	bool			 dir_polling;
 	struct event		*dir_timer;
+	struct event		*start_timer;	/* until the worker accepts */
+	uint64_t		 started_us;
+	bool			 failed;	/* the loop ended on an error */
 	struct event		*maint_timer;	/* worker 0: daily account upkeep */
 	bool			 maint_running;
 	struct event		*sig_term, *sig_int, *drain_timer, *drain_tick;

@@ -67,6 +67,7 @@ struct idg_redis {
 	int			 handshake_left;
 	int			 backoff_ms;
 	int			 down_logged;	/* warn once per outage */
+	int			 tried;		/* the first connection attempt ended */
 	struct event		*connect_ev;
 	struct event		*reconnect_ev;
 	struct event		*drop_ev;
@@ -157,6 +158,7 @@ static void
 note_down(struct idg_redis *r, const char *why)
 {
 	idg_metrics_inc(IDG_M_REDIS_ERRORS);
+	r->tried = 1;
 	if (!r->down_logged) {
 		log_warn("redis unavailable: %s", why);
 		r->down_logged = 1;
@@ -216,6 +218,7 @@ static void
 on_ready(struct idg_redis *r)
 {
 	r->state = ST_READY;
+	r->tried = 1;
 	r->backoff_ms = BACKOFF_MIN_MS;
 	evtimer_del(r->connect_ev);
 	log_info("redis connected to %s", r->unix_socket != NULL ? r->unix_socket : r->host);
@@ -252,6 +255,7 @@ on_reply(redisAsyncContext *ac, void *reply_, void *privdata)
 		if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
 			idg_metrics_inc(IDG_M_REDIS_ERRORS);
 			log_error("redis handshake refused: %s", reply->str);
+			r->tried = 1;
 			drop_later(r);
 		} else if (reply != NULL && r->state == ST_CONNECTING &&
 		    --r->handshake_left == 0)
@@ -556,6 +560,12 @@ bool
 idg_redis_connected(const struct idg_redis *r)
 {
 	return r != NULL && r->state == ST_READY;
+}
+
+bool
+idg_redis_tried(const struct idg_redis *r)
+{
+	return r != NULL && r->tried;
 }
 
 int

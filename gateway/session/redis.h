@@ -44,6 +44,8 @@ struct idg_redis *idg_redis_new(struct event_base *base, const struct idg_redis_
 /* Fails pending commands with IDG_UNAVAILABLE (their callbacks run) and frees. */
 void	idg_redis_free(struct idg_redis *r);
 bool	idg_redis_connected(const struct idg_redis *r);
+/* True once the first connection attempt has ended, in success or failure. */
+bool	idg_redis_tried(const struct idg_redis *r);
 int	idg_redis_command(struct idg_redis *r, idg_redis_cb *cb, void *arg,
 	    const char *fmt, ...);
 int	idg_redis_commandargv(struct idg_redis *r, idg_redis_cb *cb, void *arg,

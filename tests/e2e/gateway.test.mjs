@@ -397,6 +397,20 @@ test('an unwritable store file is a clear error, not a crash', async () => {
   assert.match(s.stderr, /server\.crt\/idgate\.db/);
 });
 
+test('right after start every worker that takes a connection has the tenants and Redis', async () => {
+  await g.tenant('fresh');
+  for (let i = 0; i < 6; i++)
+    assert.equal((await g.user('fresh', `s${i}@fresh.example`, PW)).code, 0);
+  await g.stop();
+  // Only the first answer of any worker is awaited, then fresh connections
+  // (spread over both workers) sign in at once: none may meet a worker that
+  // has not loaded the directory or reached Redis (404 or 503).
+  await g.start({ ready: '/healthz' });
+  const res = await Promise.all([...Array(6).keys()].map(
+    (i) => g.client().login('fresh', `s${i}@fresh.example`, PW)));
+  assert.deepEqual(res.map((r) => r.status), Array(6).fill(303));
+});
+
 test('SIGTERM drains: a sign-in in flight completes, then the gateway exits 0', async () => {
   const c = g.client();
   const page = await c.get('/t/acme/login');

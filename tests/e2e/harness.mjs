@@ -129,7 +129,11 @@ export class Gateway {
 
   cli(args, input) { return cli(this.dir, args, input, this.env); }
 
-  async start() {
+  // ready: the path that must answer 200 before start() returns.
+  async start({ ready = '/readyz' } = {}) {
+    // One gateway at a time: a test that failed before its stop() must not
+    // leave a gateway behind that shares the port with the next one.
+    await this.stop();
     // Its own process group, so crash() can kill the master and the workers at once.
     this.proc = spawn(BIN, ['serve', '-c', join(this.dir, 'idgate.conf')],
       { stdio: ['ignore', 'pipe', 'pipe'], detached: true,
@@ -137,8 +141,8 @@ export class Gateway {
     this.proc.stdout.on('data', (d) => { this.output += d; });
     this.proc.stderr.on('data', (d) => { this.output += d; });
     this.exited = new Promise((r) => this.proc.on('exit', (code, sig) => r({ code, sig })));
-    await waitFor(async () => (await this.client().get('/readyz')).status === 200,
-      'idgate /readyz');
+    await waitFor(async () => (await this.client().get(ready)).status === 200,
+      `idgate ${ready}`);
   }
 
   // A crash of the whole gateway: SIGKILL to the master and every worker.
@@ -172,6 +176,13 @@ export class Gateway {
   }
 
   client() { return new Client(this.port, this.ca); }
+
+  // For assertion messages: what an answer said and what the gateway logged last.
+  explain(r) {
+    const text = (r.body ?? '').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').slice(0, 300);
+    return `HTTP ${r.status}: ${text}\n--- gateway log, last lines ---\n` +
+      this.output.split('\n').slice(-20).join('\n');
+  }
 
   async tenant(cid, contract = 20) {
     const r = await this.cli(['tenant', 'create', '--company-id', cid, '--name',

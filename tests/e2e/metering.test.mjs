@@ -205,7 +205,8 @@ test('the scheduler makes the first report (contract month included) and the ten
   at('2026-12-02T11:00:00+09:00');
   await g.start();
   const admin = g.client();
-  assert.equal((await admin.login('mtr-a', email('mtr-a', 0), PW)).status, 303);
+  const signin = await admin.login('mtr-a', email('mtr-a', 0), PW);
+  assert.equal(signin.status, 303, g.explain(signin));
   const page = await admin.get('/t/mtr-a/reports');
   assert.equal(page.status, 200);
   assert.match(page.body, /\/t\/mtr-a\/reports\/2026-11\.csv/);
@@ -221,7 +222,8 @@ test('the scheduler makes the first report (contract month included) and the ten
   assert.equal((await admin.get('/t/mtr-a/reports/2026-11.exe')).status, 404);
   // A user who is neither an admin nor the report account is refused.
   const user = g.client();
-  assert.equal((await user.login('mtr-a', email('mtr-a', 1), PW)).status, 303);
+  const other = await user.login('mtr-a', email('mtr-a', 1), PW);
+  assert.equal(other.status, 303, g.explain(other));
   const denied = await user.get('/t/mtr-a/reports/2026-11.html');
   assert.equal(denied.status, 403);
   assert.match(denied.body, /reports_forbidden|administrators/);
@@ -279,7 +281,8 @@ test('cancellation is refused while apps remain, then makes the final report and
 
   await cliOk(['tenant', 'cancel', 'mtr-a', '--force']);
   await g.start();
-  assert.equal((await g.client().get('/t/mtr-b/login')).status, 404);
+  const gone = await g.client().get('/t/mtr-b/login');
+  assert.equal(gone.status, 404, g.explain(gone));
   assert.equal((await g.client().get('/oidc/mtr-a/.well-known/openid-configuration')).status,
     404);
   await g.stop();
