@@ -12,8 +12,10 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "../../certs/devcert.h"	/* the option's constants only; certs/ is not linked */
 #include "../util/log.h"
 #include "../util/status.h"
+#include "../util/str.h"
 
 static const struct idg_store_ops *const drivers[] = {
 	&idg_store_sqlite_ops,
@@ -716,4 +718,359 @@ idg_store_suspend_unused(struct idg_store *s, int64_t tenant_id, int64_t before,
 		return IDG_INVALID;
 	*n = 0;
 	return s->ops->suspend_unused(s, tenant_id, before, now, n);
+}
+
+/*
+ * The device-certificate option. The count rules of certs/devcert.h are
+ * re-stated here and in the backend rather than called, so the store does
+ * not link certs/ (and OpenSSL through it).
+ */
+
+/* idg_devlic_check_count: 0 (off) or a multiple of the block, at least one block. */
+static bool
+devlic_count_ok(int n)
+{
+	return n == 0 || (n >= IDG_DEVCERT_BLOCK && n <= IDG_DEVCERT_MAX_LICENSED &&
+	    n % IDG_DEVCERT_BLOCK == 0);
+}
+
+/* A certificate serial as stored: 1..32 lower-case hex digits. */
+static bool
+serial_ok(const char *serial)
+{
+	size_t i;
+
+	for (i = 0; serial[i] != '\0'; i++)
+		if (i >= IDG_DEVCERT_SERIAL_HEX - 1 || !((serial[i] >= '0' && serial[i] <= '9') ||
+		    (serial[i] >= 'a' && serial[i] <= 'f')))
+			return false;
+	return i > 0;
+}
+
+/*
+ * The lower-cased copy of a serial given to a lookup. False for one no
+ * stored serial can equal (the caller answers IDG_NOTFOUND).
+ */
+static bool
+serial_norm(const char *in, char out[IDG_DEVCERT_SERIAL_HEX])
+{
+	if (in == NULL || strlen(in) >= IDG_DEVCERT_SERIAL_HEX)
+		return false;
+	idg_strlcpy(out, in, IDG_DEVCERT_SERIAL_HEX);
+	idg_str_lower(out);
+	return serial_ok(out);
+}
+
+/* Non-NULL and shorter than size (a field that does not fit is refused, not cut). */
+static bool
+text_fits(const char *t, size_t size)
+{
+	return t != NULL && strlen(t) < size;
+}
+
+int
+idg_store_device_settings_get(struct idg_store *s, int64_t tenant_id,
+    struct idg_device_settings *out)
+{
+	if (out == NULL)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	return s->ops->device_settings_get(s, tenant_id, out);
+}
+
+int
+idg_store_device_settings_set(struct idg_store *s, int64_t tenant_id,
+    const struct idg_device_settings *in, int64_t now, int *why,
+    struct idg_license_numbers *lic)
+{
+	struct idg_license_numbers n = { 0, 0, 0 };
+	int w = IDG_DEVREF_NONE, st;
+
+	if (why != NULL)
+		*why = IDG_DEVREF_NONE;
+	if (in == NULL || !devlic_count_ok(in->licensed))
+		return IDG_INVALID;
+	st = s->ops->device_settings_set(s, tenant_id, in, now, &w, &n);
+	if (why != NULL)
+		*why = w;
+	if (lic != NULL)
+		*lic = n;
+	return st;
+}
+
+int
+idg_store_user_device_license(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    bool on, int64_t now, int *why, struct idg_license_numbers *lic)
+{
+	struct idg_license_numbers n = { 0, 0, 0 };
+	int w = IDG_DEVREF_NONE, st;
+
+	st = s->ops->user_device_license(s, tenant_id, user_id, on, now, &w, &n);
+	if (why != NULL)
+		*why = w;
+	if (lic != NULL)
+		*lic = n;
+	return st;
+}
+
+int
+idg_store_user_has_device_license(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    bool *on)
+{
+	if (on == NULL)
+		return IDG_INVALID;
+	*on = false;
+	return s->ops->user_has_device_license(s, tenant_id, user_id, on);
+}
+
+int
+idg_store_ca_get(struct idg_store *s, int64_t tenant_id, struct idg_tenant_ca *out)
+{
+	if (out == NULL)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	return s->ops->ca_get(s, tenant_id, out);
+}
+
+int
+idg_store_ca_put(struct idg_store *s, const struct idg_tenant_ca *ca)
+{
+	if (ca == NULL || (ca->alg != IDG_CA_EC_P256 && ca->alg != IDG_CA_RSA_2048 &&
+	    ca->alg != IDG_CA_RSA_3072) || !fits(ca->key_sealed, sizeof(ca->key_sealed)) ||
+	    ca->key_sealed[0] == '\0' || ca->cert_len == 0 ||
+	    ca->cert_len > sizeof(ca->cert_der))
+		return IDG_INVALID;
+	return s->ops->ca_put(s, ca);
+}
+
+int
+idg_store_crl_get(struct idg_store *s, int64_t tenant_id, uint8_t **der, size_t *len,
+    int64_t *number, int64_t *next_update)
+{
+	int64_t num = 0, next = 0;
+	int st;
+
+	if (der == NULL || len == NULL)
+		return IDG_INVALID;
+	*der = NULL;
+	*len = 0;
+	st = s->ops->crl_get(s, tenant_id, der, len, &num, &next);
+	if (number != NULL)
+		*number = num;
+	if (next_update != NULL)
+		*next_update = next;
+	return st;
+}
+
+int
+idg_store_crl_put(struct idg_store *s, int64_t tenant_id, const uint8_t *der, size_t len,
+    int64_t number, int64_t next_update)
+{
+	/* RFC 5280 5.2.3: CRL numbers are positive and increase. */
+	if (der == NULL || len == 0 || number <= 0)
+		return IDG_INVALID;
+	return s->ops->crl_put(s, tenant_id, der, len, number, next_update);
+}
+
+int
+idg_store_crl_next_number(struct idg_store *s, int64_t tenant_id, int64_t *number)
+{
+	if (number == NULL)
+		return IDG_INVALID;
+	*number = 0;
+	return s->ops->crl_next_number(s, tenant_id, number);
+}
+
+int
+idg_store_devcert_add(struct idg_store *s, struct idg_devcert *c, const uint8_t *der,
+    size_t der_len, int64_t now, int *why, int *valid_now)
+{
+	int w = IDG_DEVREF_NONE, valid = 0, st;
+
+	if (why != NULL)
+		*why = IDG_DEVREF_NONE;
+	if (valid_now != NULL)
+		*valid_now = 0;
+	if (c == NULL || der == NULL || der_len == 0 || !fits(c->serial, sizeof(c->serial)) ||
+	    !serial_ok(c->serial) || !token_ok(c->device_id, sizeof(c->device_id)) ||
+	    !fits(c->device_name, sizeof(c->device_name)) ||
+	    !fits(c->device_type, sizeof(c->device_type)) ||
+	    !fits(c->device_identifier, sizeof(c->device_identifier)) ||
+	    !fits(c->enrolled_by, sizeof(c->enrolled_by)) || c->not_after <= c->not_before)
+		return IDG_INVALID;
+	st = s->ops->devcert_add(s, c, der, der_len, now, &w, &valid);
+	if (why != NULL)
+		*why = w;
+	if (valid_now != NULL)
+		*valid_now = valid;
+	return st;
+}
+
+int
+idg_store_devcert_get(struct idg_store *s, int64_t tenant_id, const char *serial,
+    struct idg_devcert *out)
+{
+	char sn[IDG_DEVCERT_SERIAL_HEX];
+
+	if (serial == NULL || out == NULL)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (!serial_norm(serial, sn))
+		return IDG_NOTFOUND;
+	return s->ops->devcert_get(s, tenant_id, sn, out);
+}
+
+int
+idg_store_devcert_der(struct idg_store *s, int64_t tenant_id, const char *serial,
+    uint8_t **der, size_t *len)
+{
+	char sn[IDG_DEVCERT_SERIAL_HEX];
+
+	if (serial == NULL || der == NULL || len == NULL)
+		return IDG_INVALID;
+	*der = NULL;
+	*len = 0;
+	if (!serial_norm(serial, sn))
+		return IDG_NOTFOUND;
+	return s->ops->devcert_der(s, tenant_id, sn, der, len);
+}
+
+int
+idg_store_devcert_revoke(struct idg_store *s, int64_t tenant_id, const char *serial,
+    int64_t user_id, const char *by, int64_t now)
+{
+	char sn[IDG_DEVCERT_SERIAL_HEX];
+
+	if (serial == NULL || user_id < 0 || (by != NULL &&
+	    !text_fits(by, sizeof(((struct idg_devcert *)0)->revoked_by))))
+		return IDG_INVALID;
+	if (!serial_norm(serial, sn))
+		return IDG_NOTFOUND;
+	return s->ops->devcert_revoke(s, tenant_id, sn, user_id, by != NULL ? by : "", now);
+}
+
+int
+idg_store_devcert_revoke_user(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    const char *by, int64_t now, int *n)
+{
+	int count = 0, st;
+
+	if (n != NULL)
+		*n = 0;
+	if (by != NULL && !text_fits(by, sizeof(((struct idg_devcert *)0)->revoked_by)))
+		return IDG_INVALID;
+	st = s->ops->devcert_revoke_user(s, tenant_id, user_id, by != NULL ? by : "", now,
+	    &count);
+	if (n != NULL && st == IDG_OK)
+		*n = count;
+	return st;
+}
+
+int
+idg_store_devcert_list(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    idg_devcert_each_fn *fn, void *arg)
+{
+	if (fn == NULL || user_id < 0)
+		return IDG_INVALID;
+	return s->ops->devcert_list(s, tenant_id, user_id, fn, arg);
+}
+
+int
+idg_store_devcert_revoked(struct idg_store *s, int64_t tenant_id, idg_devcert_each_fn *fn,
+    void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->devcert_revoked(s, tenant_id, fn, arg);
+}
+
+int
+idg_store_devcert_counts(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t now,
+    struct idg_devcert_counts *out)
+{
+	if (out == NULL || user_id < 0)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	return s->ops->devcert_counts(s, tenant_id, user_id, now, out);
+}
+
+int
+idg_store_device_prereg_add(struct idg_store *s, int64_t tenant_id, const char *email,
+    const char *device_type, const char *device_identifier)
+{
+	if (email == NULL || device_identifier == NULL || device_identifier[0] == '\0' ||
+	    !text_fits(device_identifier,
+	    sizeof(((struct idg_devcert *)0)->device_identifier)) ||
+	    (device_type != NULL && !text_fits(device_type,
+	    sizeof(((struct idg_devcert *)0)->device_type))))
+		return IDG_INVALID;
+	return s->ops->device_prereg_add(s, tenant_id, email,
+	    device_type != NULL ? device_type : "", device_identifier);
+}
+
+int
+idg_store_device_prereg_match(struct idg_store *s, int64_t tenant_id, const char *email,
+    const char *device_identifier, bool *match)
+{
+	if (match == NULL)
+		return IDG_INVALID;
+	*match = false;
+	if (email == NULL || device_identifier == NULL || device_identifier[0] == '\0')
+		return IDG_OK;	/* nothing names no device */
+	return s->ops->device_prereg_match(s, tenant_id, email, device_identifier, match);
+}
+
+int
+idg_store_device_request_add(struct idg_store *s, struct idg_device_request *r,
+    const uint8_t *csr_der, size_t csr_len)
+{
+	if (r == NULL || csr_der == NULL || csr_len == 0 ||
+	    !token_ok(r->device_id, sizeof(r->device_id)) ||
+	    !fits(r->device_name, sizeof(r->device_name)) ||
+	    !fits(r->device_type, sizeof(r->device_type)) ||
+	    !fits(r->device_identifier, sizeof(r->device_identifier)))
+		return IDG_INVALID;
+	return s->ops->device_request_add(s, r, csr_der, csr_len);
+}
+
+int
+idg_store_device_request_get(struct idg_store *s, int64_t tenant_id, int64_t id,
+    struct idg_device_request *out, uint8_t **csr_der, size_t *csr_len)
+{
+	if (out == NULL || (csr_der == NULL) != (csr_len == NULL))
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (csr_der != NULL) {
+		*csr_der = NULL;
+		*csr_len = 0;
+	}
+	return s->ops->device_request_get(s, tenant_id, id, out, csr_der, csr_len);
+}
+
+int
+idg_store_device_request_list(struct idg_store *s, int64_t tenant_id,
+    idg_device_request_each_fn *fn, void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->device_request_list(s, tenant_id, fn, arg);
+}
+
+int
+idg_store_device_request_decide(struct idg_store *s, int64_t tenant_id, int64_t id,
+    int status, const char *serial, const char *by, int64_t now)
+{
+	char sn[IDG_DEVCERT_SERIAL_HEX] = "";
+
+	/* An approval names the certificate it issued; a rejection names none. */
+	if (status == 1) {
+		if (serial == NULL || !serial_norm(serial, sn))
+			return IDG_INVALID;
+	} else if (status != 2 || (serial != NULL && serial[0] != '\0')) {
+		return IDG_INVALID;
+	}
+	if (by != NULL && !text_fits(by, sizeof(((struct idg_devcert *)0)->revoked_by)))
+		return IDG_INVALID;
+	return s->ops->device_request_decide(s, tenant_id, id, status, sn, by != NULL ? by : "",
+	    now);
 }

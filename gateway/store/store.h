@@ -87,6 +87,7 @@ struct idg_user {
 	int64_t	sessions_not_before;	/* sessions created in or before this second are void */
 	int64_t	created_at;
 	int64_t	password_changed_at;	/* last write of password_hash; 0 = never set */
+	bool	device_license;		/* holds the device-certificate option (0009) */
 };
 
 struct idg_group {
@@ -181,6 +182,7 @@ struct idg_oidc_client {
 	int	id_token_ttl_s;
 	int	refresh_token_ttl_s;
 	bool	resource_server;	/* may call introspection (RFC 7662) */
+	bool	device_required;	/* sign-in to it needs the device check (0009) */
 	int64_t	created_at;
 };
 
@@ -628,5 +630,193 @@ int	idg_store_security_set(struct idg_store *s, int64_t tenant_id,
  */
 int	idg_store_suspend_unused(struct idg_store *s, int64_t tenant_id, int64_t before,
 	    int64_t now, int *n);
+
+/*
+ * The device-certificate option (migration 0009; rules in certs/devcert.h).
+ *
+ * A tenant licenses the option for device_licensed IDs (0 = off, else a
+ * multiple of 10); person users are assigned the option one by one, within
+ * that count. Only an assigned user may hold certificates, at most
+ * IDG_DEVCERT_MAX_PER_ID valid at once. All these checks run inside the
+ * writing transaction. The tenant's CA (certificate, sealed key) and its
+ * current CRL live here too; the store never sees a private key in clear.
+ */
+struct idg_device_settings {
+	int	licensed;		/* device_licensed: 0 or a multiple of 10 */
+	int	assigned;		/* person users holding the option (read only) */
+	bool	required;		/* assigned users must pass the device check at sign-in */
+	bool	exempt_admins;		/* break-glass: members of "admins" skip the check */
+	bool	approval;		/* enrolment-API requests wait for an admin unless the
+					 * device identifier is pre-registered */
+};
+
+struct idg_tenant_ca {
+	int64_t	tenant_id;
+	int	alg;			/* enum idg_ca_alg */
+	char	key_sealed[4096];
+	uint8_t	cert_der[2048];
+	size_t	cert_len;
+	int64_t	crl_number;		/* of the CRL below; 0 = none yet */
+	int64_t	crl_next_update;
+	int64_t	created_at;
+};
+
+enum idg_devcert_status {
+	IDG_DEVCERT_ISSUED = 0,
+	IDG_DEVCERT_REVOKED = 1,
+};
+
+struct idg_devcert {
+	int64_t	id;
+	int64_t	tenant_id;
+	int64_t	user_id;
+	char	serial[33];		/* lower-case hex */
+	char	device_id[65];
+	char	device_name[65];
+	char	device_type[33];	/* "" or e.g. "windows", "ios" */
+	char	device_identifier[129];	/* "" or a MAC address / serial number */
+	char	enrolled_by[16];	/* "portal", "api", "admin" */
+	int64_t	not_before;
+	int64_t	not_after;
+	int	status;			/* enum idg_devcert_status */
+	int64_t	revoked_at;		/* 0 unless revoked */
+	char	revoked_by[255];	/* e-mail of whoever revoked, or "" */
+	int64_t	created_at;
+};
+
+/* Per tenant (user_id 0) or per user, at `now`. */
+struct idg_devcert_counts {
+	int	licensed;		/* the tenant's device_licensed */
+	int	assigned;		/* users holding the option (tenant) / 0 or 1 (user) */
+	int	valid;
+	int	revoked;
+	int	expired;
+	int	expiring_30d;		/* valid, not_after within 30 days of now */
+};
+
+/* A request from the enrolment API waiting for an admin. */
+struct idg_device_request {
+	int64_t	id;
+	int64_t	tenant_id;
+	int64_t	user_id;
+	char	device_id[65];
+	char	device_name[65];
+	char	device_type[33];
+	char	device_identifier[129];
+	int	status;			/* 0 pending, 1 approved (issued), 2 rejected */
+	int64_t	created_at;
+};
+
+/* Why a device write was declined (IDG_DECLINED); NULL-able out parameter. */
+enum idg_device_refusal {
+	IDG_DEVREF_NONE = 0,
+	IDG_DEVREF_LICENSE_EXHAUSTED,	/* device_license_exhausted: lic filled */
+	IDG_DEVREF_LICENSE_BELOW_ASSIGNED, /* device_license_in_use: lic filled */
+	IDG_DEVREF_NOT_LICENSED,	/* device_license_required: user lacks the option */
+	IDG_DEVREF_LIMIT,		/* device_certificate_limit: 10 valid already */
+	IDG_DEVREF_HOLDS_CERTS,		/* device_certificates_held: revoke them first */
+	IDG_DEVREF_USER_INACTIVE,	/* user_not_active */
+};
+
+typedef int idg_devcert_each_fn(void *arg, const struct idg_devcert *c);
+typedef int idg_device_request_each_fn(void *arg, const struct idg_device_request *r);
+
+/* Reads the tenant's settings (assigned counted now). IDG_NOTFOUND for an unknown tenant. */
+int	idg_store_device_settings_get(struct idg_store *s, int64_t tenant_id,
+	    struct idg_device_settings *out);
+/*
+ * Writes licensed/required/exempt_admins/approval (assigned is ignored).
+ * IDG_INVALID if licensed is not a valid count (idg_devlic_check_count);
+ * IDG_DECLINED (*why = IDG_DEVREF_LICENSE_BELOW_ASSIGNED, lic = {licensed
+ * now, assigned, requested}) if it would go below the assigned users.
+ * Touches today's license_daily row (device_licensed, device_users).
+ * Bumps the generation.
+ */
+int	idg_store_device_settings_set(struct idg_store *s, int64_t tenant_id,
+	    const struct idg_device_settings *in, int64_t now, int *why,
+	    struct idg_license_numbers *lic);
+/*
+ * Gives (on) or takes (!on) the option to a person user. Giving beyond the
+ * licensed count: IDG_DECLINED, *why = IDG_DEVREF_LICENSE_EXHAUSTED, lic =
+ * {licensed, assigned, 1}. Taking it from a user with valid certificates:
+ * IDG_DECLINED, IDG_DEVREF_HOLDS_CERTS. Idempotent. Service accounts:
+ * IDG_INVALID. Touches license_daily; bumps the generation.
+ */
+int	idg_store_user_device_license(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    bool on, int64_t now, int *why, struct idg_license_numbers *lic);
+/* Whether the user holds the option. */
+int	idg_store_user_has_device_license(struct idg_store *s, int64_t tenant_id,
+	    int64_t user_id, bool *on);
+
+/* The tenant CA. IDG_NOTFOUND if none yet. */
+int	idg_store_ca_get(struct idg_store *s, int64_t tenant_id, struct idg_tenant_ca *out);
+/* Stores the tenant's CA once: IDG_EXISTS if it has one (the caller reads that one). */
+int	idg_store_ca_put(struct idg_store *s, const struct idg_tenant_ca *ca);
+/* The current CRL (DER, owned: free()); IDG_NOTFOUND if none yet. */
+int	idg_store_crl_get(struct idg_store *s, int64_t tenant_id, uint8_t **der, size_t *len,
+	    int64_t *number, int64_t *next_update);
+/*
+ * Replaces the CRL if number is greater than the stored one (else IDG_OK
+ * and nothing written: a concurrent writer made a newer one).
+ */
+int	idg_store_crl_put(struct idg_store *s, int64_t tenant_id, const uint8_t *der, size_t len,
+	    int64_t number, int64_t next_update);
+/* The next CRL number to use (stored number + 1, at least 1). */
+int	idg_store_crl_next_number(struct idg_store *s, int64_t tenant_id, int64_t *number);
+
+/*
+ * Records an issued certificate (c->id and c->created_at set), in one
+ * transaction with the checks: the user is an active person user of the
+ * tenant (else IDG_DECLINED, IDG_DEVREF_USER_INACTIVE), holds the option
+ * (IDG_DEVREF_NOT_LICENSED) and has fewer than IDG_DEVCERT_MAX_PER_ID valid
+ * certificates at now (IDG_DEVREF_LIMIT; *valid_now gets the count). The
+ * certificate DER is kept. IDG_EXISTS if the serial is taken.
+ */
+int	idg_store_devcert_add(struct idg_store *s, struct idg_devcert *c, const uint8_t *der,
+	    size_t der_len, int64_t now, int *why, int *valid_now);
+int	idg_store_devcert_get(struct idg_store *s, int64_t tenant_id, const char *serial,
+	    struct idg_devcert *out);
+/* The certificate's DER (owned: free()). */
+int	idg_store_devcert_der(struct idg_store *s, int64_t tenant_id, const char *serial,
+	    uint8_t **der, size_t *len);
+/*
+ * Revokes a certificate of the tenant; user_id > 0 restricts it to that
+ * user's own (IDG_NOTFOUND otherwise). IDG_DECLINED if already revoked.
+ * Bumps the generation: workers hold the revoked serials, so a session
+ * checked with the certificate ends at its next request.
+ */
+int	idg_store_devcert_revoke(struct idg_store *s, int64_t tenant_id, const char *serial,
+	    int64_t user_id, const char *by, int64_t now);
+/*
+ * Revokes every certificate of the user not yet revoked (user deleted,
+ * option taken away by force); *n gets how many. Bumps the generation.
+ */
+int	idg_store_devcert_revoke_user(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    const char *by, int64_t now, int *n);
+/* The tenant's certificates (user_id 0) or one user's, newest first. */
+int	idg_store_devcert_list(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    idg_devcert_each_fn *fn, void *arg);
+/* Every revoked certificate of the tenant (for the CRL), by revocation time. */
+int	idg_store_devcert_revoked(struct idg_store *s, int64_t tenant_id,
+	    idg_devcert_each_fn *fn, void *arg);
+int	idg_store_devcert_counts(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+	    int64_t now, struct idg_devcert_counts *out);
+
+/* Pre-registered devices (CSV import): requests naming one are approved at once. */
+int	idg_store_device_prereg_add(struct idg_store *s, int64_t tenant_id, const char *email,
+	    const char *device_type, const char *device_identifier);
+/* Is (user's e-mail, identifier) pre-registered? */
+int	idg_store_device_prereg_match(struct idg_store *s, int64_t tenant_id, const char *email,
+	    const char *device_identifier, bool *match);
+/* Enrolment requests waiting for approval: add (r->id set), get, list pending, decide. */
+int	idg_store_device_request_add(struct idg_store *s, struct idg_device_request *r,
+	    const uint8_t *csr_der, size_t csr_len);
+int	idg_store_device_request_get(struct idg_store *s, int64_t tenant_id, int64_t id,
+	    struct idg_device_request *out, uint8_t **csr_der, size_t *csr_len);
+int	idg_store_device_request_list(struct idg_store *s, int64_t tenant_id,
+	    idg_device_request_each_fn *fn, void *arg);
+/* status 1 (approved; serial of the issued certificate) or 2 (rejected). IDG_DECLINED if decided. */
+int	idg_store_device_request_decide(struct idg_store *s, int64_t tenant_id, int64_t id,
+	    int status, const char *serial, const char *by, int64_t now);
 
 #endif

@@ -155,6 +155,57 @@ struct idg_store_ops {
 		    const struct idg_tenant_security *in);
 	int	(*suspend_unused)(struct idg_store *s, int64_t tenant_id, int64_t before,
 		    int64_t now, int *n);
+
+	/*
+	 * The device-certificate option. store.c has checked the arguments
+	 * (counts, field sizes, serials lower-cased) and passes non-NULL why,
+	 * lic, valid_now and n; the backend runs the count rules inside its
+	 * writing transaction.
+	 */
+	int	(*device_settings_get)(struct idg_store *s, int64_t tenant_id,
+		    struct idg_device_settings *out);
+	int	(*device_settings_set)(struct idg_store *s, int64_t tenant_id,
+		    const struct idg_device_settings *in, int64_t now, int *why,
+		    struct idg_license_numbers *lic);
+	int	(*user_device_license)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    bool on, int64_t now, int *why, struct idg_license_numbers *lic);
+	int	(*user_has_device_license)(struct idg_store *s, int64_t tenant_id,
+		    int64_t user_id, bool *on);
+	int	(*ca_get)(struct idg_store *s, int64_t tenant_id, struct idg_tenant_ca *out);
+	int	(*ca_put)(struct idg_store *s, const struct idg_tenant_ca *ca);
+	int	(*crl_get)(struct idg_store *s, int64_t tenant_id, uint8_t **der, size_t *len,
+		    int64_t *number, int64_t *next_update);
+	int	(*crl_put)(struct idg_store *s, int64_t tenant_id, const uint8_t *der,
+		    size_t len, int64_t number, int64_t next_update);
+	int	(*crl_next_number)(struct idg_store *s, int64_t tenant_id, int64_t *number);
+	int	(*devcert_add)(struct idg_store *s, struct idg_devcert *c, const uint8_t *der,
+		    size_t der_len, int64_t now, int *why, int *valid_now);
+	int	(*devcert_get)(struct idg_store *s, int64_t tenant_id, const char *serial,
+		    struct idg_devcert *out);
+	int	(*devcert_der)(struct idg_store *s, int64_t tenant_id, const char *serial,
+		    uint8_t **der, size_t *len);
+	int	(*devcert_revoke)(struct idg_store *s, int64_t tenant_id, const char *serial,
+		    int64_t user_id, const char *by, int64_t now);
+	int	(*devcert_revoke_user)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    const char *by, int64_t now, int *n);
+	int	(*devcert_list)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    idg_devcert_each_fn *fn, void *arg);
+	int	(*devcert_revoked)(struct idg_store *s, int64_t tenant_id,
+		    idg_devcert_each_fn *fn, void *arg);
+	int	(*devcert_counts)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+		    int64_t now, struct idg_devcert_counts *out);
+	int	(*device_prereg_add)(struct idg_store *s, int64_t tenant_id, const char *email,
+		    const char *device_type, const char *device_identifier);
+	int	(*device_prereg_match)(struct idg_store *s, int64_t tenant_id,
+		    const char *email, const char *device_identifier, bool *match);
+	int	(*device_request_add)(struct idg_store *s, struct idg_device_request *r,
+		    const uint8_t *csr_der, size_t csr_len);
+	int	(*device_request_get)(struct idg_store *s, int64_t tenant_id, int64_t id,
+		    struct idg_device_request *out, uint8_t **csr_der, size_t *csr_len);
+	int	(*device_request_list)(struct idg_store *s, int64_t tenant_id,
+		    idg_device_request_each_fn *fn, void *arg);
+	int	(*device_request_decide)(struct idg_store *s, int64_t tenant_id, int64_t id,
+		    int status, const char *serial, const char *by, int64_t now);
 };
 
 /* The common head of every backend instance. */

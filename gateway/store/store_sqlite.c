@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "../../certs/devcert.h"	/* the option's constants only; certs/ is not linked */
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
@@ -43,6 +44,12 @@ enum sid {
 	S_LD_TOUCH, S_LD_LIVE, S_LD_DAYS, S_MA_DAYS, S_A_COUNTS, S_A_PURGE,
 	S_T_APPS, S_X_USERS, S_X_GROUPS, S_X_CLIENTS, S_X_KEYS, S_X_POLICY, S_X_SEC,
 	S_T_CANCEL, S_R_INS, S_R_GET, S_R_LIST_ALL, S_R_LIST_T, S_J_GET, S_J_SET,
+	S_T_DEV, S_T_DEV_SET, S_U_DEV, S_U_DEV_SET,
+	S_DC_VALID, S_DC_INS, S_DC_GET, S_DC_DER, S_DC_REVOKE, S_DC_REVOKE_USER,
+	S_DC_LIST_T, S_DC_LIST_U, S_DC_REVOKED, S_DC_COUNTS_T, S_DC_COUNTS_U,
+	S_TCA_INS, S_TCA_GET, S_CRL_GET, S_CRL_PUT, S_CRL_NUM,
+	S_PR_INS, S_PR_MATCH, S_DR_INS, S_DR_GET, S_DR_LIST, S_DR_DECIDE, S_DR_EXISTS,
+	S_X_DEVCERTS, S_X_DEVREQ, S_X_PREREG, S_X_CA,
 	S_COUNT
 };
 
@@ -53,7 +60,7 @@ enum sid {
 #define USER_SELECT \
 	"SELECT id, tenant_id, email, display_name, status, kind, password_hash," \
 	" must_change_password, failed_attempts, locked_until, last_sign_in_at," \
-	" sessions_not_before, created_at, password_changed_at FROM users"
+	" sessions_not_before, created_at, password_changed_at, device_license FROM users"
 #define GROUP_SELECT \
 	"SELECT g.id, g.tenant_id, g.name, (SELECT COUNT(*) FROM group_members m" \
 	" WHERE m.group_id = g.id) FROM groups g"
@@ -68,7 +75,24 @@ enum sid {
 	"SELECT id, tenant_id, client_id, name, confidential, secret_hash, redirect_uris," \
 	" post_logout_uris, scopes, grant_types, id_token_alg, pairwise, initiate_login_uri," \
 	" access_token_ttl_s, id_token_ttl_s, refresh_token_ttl_s, resource_server," \
-	" created_at FROM oidc_clients"
+	" created_at, device_required FROM oidc_clients"
+#define DEVCERT_SELECT \
+	"SELECT id, tenant_id, user_id, serial, device_id, device_name, device_type," \
+	" device_identifier, enrolled_by, not_before, not_after, status, revoked_at," \
+	" revoked_by, created_at FROM device_certs"
+#define DEVREQ_SELECT \
+	"SELECT id, tenant_id, user_id, device_id, device_name, device_type," \
+	" device_identifier, status, created_at, csr_der FROM device_requests"
+/*
+ * A tenant's or a user's certificates counted at ?3: valid (issued and
+ * not_before <= now < not_after, as idg_devcert_valid_at), revoked, expired
+ * (issued, not_after <= now) and valid but ending within 30 days.
+ */
+#define DEVCERT_COUNTS \
+	"SELECT COALESCE(SUM(status = 0 AND not_before <= ?3 AND ?3 < not_after), 0)," \
+	" COALESCE(SUM(status = 1), 0), COALESCE(SUM(status = 0 AND not_after <= ?3), 0)," \
+	" COALESCE(SUM(status = 0 AND not_before <= ?3 AND ?3 < not_after AND" \
+	" not_after <= ?3 + 2592000), 0) FROM device_certs WHERE tenant_id = ?1"
 
 static const char *const sql_text[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -148,8 +172,8 @@ static const char *const sql_text[S_COUNT] = {
 	[S_C_INS] = "INSERT INTO oidc_clients (tenant_id, client_id, name, confidential,"
 	    " secret_hash, redirect_uris, post_logout_uris, scopes, grant_types, id_token_alg,"
 	    " pairwise, initiate_login_uri, access_token_ttl_s, id_token_ttl_s,"
-	    " refresh_token_ttl_s, resource_server, created_at) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	    " refresh_token_ttl_s, resource_server, created_at, device_required) VALUES (?1, ?2,"
+	    " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
 	[S_C_GET] = CLIENT_SELECT " WHERE tenant_id = ?1 AND client_id = ?2",
 	[S_C_LIST] = CLIENT_SELECT " WHERE tenant_id = ?1 ORDER BY client_id",
 	[S_C_ROWID] = "SELECT id FROM oidc_clients WHERE tenant_id = ?1 AND client_id = ?2",
@@ -217,15 +241,23 @@ static const char *const sql_text[S_COUNT] = {
 	 * The first row of a day starts its peak at the figure carried in from
 	 * the previous row: the pool held that many just before the change.
 	 */
+	/*
+	 * The device figures (migration 0009) are those at the change: the
+	 * licensed count and the license holders who have the option.
+	 */
 	[S_LD_TOUCH] = "INSERT INTO license_daily (tenant_id, day, contracted_ids, in_use_peak,"
-	    " in_use_end) SELECT t.id, ?2, t.contracted_ids, MAX(c.n, COALESCE((SELECT"
-	    " p.in_use_end FROM license_daily p WHERE p.tenant_id = t.id AND p.day < ?2"
-	    " ORDER BY p.day DESC LIMIT 1), 0)), c.n FROM tenants t, (SELECT COUNT(*) AS n"
-	    " FROM users WHERE tenant_id = ?1 AND kind = 0 AND status IN (0, 1)) c"
+	    " in_use_end, device_licensed, device_users) SELECT t.id, ?2, t.contracted_ids,"
+	    " MAX(c.n, COALESCE((SELECT p.in_use_end FROM license_daily p WHERE"
+	    " p.tenant_id = t.id AND p.day < ?2 ORDER BY p.day DESC LIMIT 1), 0)), c.n,"
+	    " t.device_licensed, c.dn FROM tenants t, (SELECT COUNT(*) AS n,"
+	    " COALESCE(SUM(device_license), 0) AS dn FROM users WHERE tenant_id = ?1"
+	    " AND kind = 0 AND status IN (0, 1)) c"
 	    " WHERE t.id = ?1 ON CONFLICT (tenant_id, day) DO UPDATE SET"
 	    " contracted_ids = excluded.contracted_ids,"
 	    " in_use_peak = MAX(in_use_peak, excluded.in_use_end),"
-	    " in_use_end = excluded.in_use_end",
+	    " in_use_end = excluded.in_use_end,"
+	    " device_licensed = excluded.device_licensed,"
+	    " device_users = excluded.device_users",
 	[S_LD_LIVE] = "SELECT id FROM tenants WHERE status != 2 ORDER BY id",
 	[S_LD_DAYS] = "SELECT day, contracted_ids, in_use_peak, in_use_end, device_licensed,"
 	    " device_users FROM (SELECT * FROM (SELECT * FROM license_daily WHERE"
@@ -260,6 +292,62 @@ static const char *const sql_text[S_COUNT] = {
 	[S_J_GET] = "SELECT last_day FROM jobs WHERE name = ?1",
 	[S_J_SET] = "INSERT INTO jobs (name, last_day) VALUES (?1, ?2) ON CONFLICT (name)"
 	    " DO UPDATE SET last_day = MAX(last_day, excluded.last_day)",
+	/* Holders of the option: license holders (a deleted user's flag is cleared). */
+	[S_T_DEV] = "SELECT t.device_licensed, (SELECT COUNT(*) FROM users u WHERE"
+	    " u.tenant_id = t.id AND u.kind = 0 AND u.status IN (0, 1) AND"
+	    " u.device_license = 1), t.device_required, t.device_exempt_admins,"
+	    " t.device_approval, t.status FROM tenants t WHERE t.id = ?1",
+	[S_T_DEV_SET] = "UPDATE tenants SET device_licensed = ?1, device_required = ?2,"
+	    " device_exempt_admins = ?3, device_approval = ?4 WHERE id = ?5",
+	[S_U_DEV] = "SELECT kind, status, device_license FROM users WHERE tenant_id = ?1"
+	    " AND id = ?2",
+	[S_U_DEV_SET] = "UPDATE users SET device_license = ?1, updated_at = ?2 WHERE id = ?3",
+	[S_DC_VALID] = "SELECT COUNT(*) FROM device_certs WHERE tenant_id = ?1 AND"
+	    " user_id = ?2 AND status = 0 AND not_before <= ?3 AND ?3 < not_after",
+	[S_DC_INS] = "INSERT INTO device_certs (tenant_id, user_id, serial, device_id,"
+	    " device_name, device_type, device_identifier, enrolled_by, not_before, not_after,"
+	    " status, revoked_at, revoked_by, cert_der, created_at) VALUES (?1, ?2, ?3, ?4,"
+	    " ?5, ?6, ?7, ?8, ?9, ?10, 0, 0, '', ?11, ?12)",
+	[S_DC_GET] = DEVCERT_SELECT " WHERE tenant_id = ?1 AND serial = ?2",
+	[S_DC_DER] = "SELECT cert_der FROM device_certs WHERE tenant_id = ?1 AND serial = ?2",
+	[S_DC_REVOKE] = "UPDATE device_certs SET status = 1, revoked_at = ?1, revoked_by = ?2"
+	    " WHERE id = ?3 AND status = 0",
+	[S_DC_REVOKE_USER] = "UPDATE device_certs SET status = 1, revoked_at = ?3,"
+	    " revoked_by = ?4 WHERE tenant_id = ?1 AND user_id = ?2 AND status = 0",
+	[S_DC_LIST_T] = DEVCERT_SELECT " WHERE tenant_id = ?1 ORDER BY created_at DESC, id DESC",
+	[S_DC_LIST_U] = DEVCERT_SELECT " WHERE tenant_id = ?1 AND user_id = ?2"
+	    " ORDER BY created_at DESC, id DESC",
+	[S_DC_REVOKED] = DEVCERT_SELECT " WHERE tenant_id = ?1 AND status = 1"
+	    " ORDER BY revoked_at, id",
+	[S_DC_COUNTS_T] = DEVCERT_COUNTS,
+	[S_DC_COUNTS_U] = DEVCERT_COUNTS " AND user_id = ?2",
+	[S_TCA_INS] = "INSERT INTO tenant_ca (tenant_id, alg, key_sealed, cert_der, crl_der,"
+	    " crl_number, crl_next_update, created_at) VALUES (?1, ?2, ?3, ?4, NULL, 0, 0, ?5)",
+	[S_TCA_GET] = "SELECT tenant_id, alg, key_sealed, cert_der, crl_number,"
+	    " crl_next_update, created_at FROM tenant_ca WHERE tenant_id = ?1",
+	[S_CRL_GET] = "SELECT crl_der, crl_number, crl_next_update FROM tenant_ca"
+	    " WHERE tenant_id = ?1 AND crl_der IS NOT NULL",
+	/* One conditional statement: of two racing writers the higher number wins. */
+	[S_CRL_PUT] = "UPDATE tenant_ca SET crl_der = ?2, crl_number = ?3, crl_next_update = ?4"
+	    " WHERE tenant_id = ?1 AND crl_number < ?3",
+	[S_CRL_NUM] = "SELECT crl_number FROM tenant_ca WHERE tenant_id = ?1",
+	[S_PR_INS] = "INSERT INTO device_prereg (tenant_id, email, device_type,"
+	    " device_identifier) VALUES (?1, ?2, ?3, ?4)",
+	[S_PR_MATCH] = "SELECT 1 FROM device_prereg WHERE tenant_id = ?1 AND"
+	    " device_identifier = ?2 AND email = ?3",
+	[S_DR_INS] = "INSERT INTO device_requests (tenant_id, user_id, device_id, device_name,"
+	    " device_type, device_identifier, csr_der, status, created_at) VALUES (?1, ?2, ?3,"
+	    " ?4, ?5, ?6, ?7, 0, ?8)",
+	[S_DR_GET] = DEVREQ_SELECT " WHERE tenant_id = ?1 AND id = ?2",
+	[S_DR_LIST] = DEVREQ_SELECT " WHERE tenant_id = ?1 AND status = 0 ORDER BY created_at, id",
+	/* One conditional statement: a request is decided once, even between processes. */
+	[S_DR_DECIDE] = "UPDATE device_requests SET status = ?3, serial = ?4, decided_by = ?5,"
+	    " decided_at = ?6 WHERE tenant_id = ?1 AND id = ?2 AND status = 0",
+	[S_DR_EXISTS] = "SELECT 1 FROM device_requests WHERE tenant_id = ?1 AND id = ?2",
+	[S_X_DEVCERTS] = "DELETE FROM device_certs WHERE tenant_id = ?1",
+	[S_X_DEVREQ] = "DELETE FROM device_requests WHERE tenant_id = ?1",
+	[S_X_PREREG] = "DELETE FROM device_prereg WHERE tenant_id = ?1",
+	[S_X_CA] = "DELETE FROM tenant_ca WHERE tenant_id = ?1",
 };
 
 struct sq {
@@ -444,6 +532,7 @@ read_user(sqlite3_stmt *st, struct idg_user *u)
 	u->sessions_not_before = sqlite3_column_int64(st, 11);
 	u->created_at = sqlite3_column_int64(st, 12);
 	u->password_changed_at = sqlite3_column_int64(st, 13);
+	u->device_license = sqlite3_column_int(st, 14) != 0;
 }
 
 static void
@@ -1040,6 +1129,42 @@ holds_license(int kind, int status)
 	    (status == IDG_USER_ACTIVE || status == IDG_USER_SUSPENDED);
 }
 
+/*
+ * Revokes every certificate of the user not yet revoked (inside the caller's
+ * transaction); *n gets how many.
+ */
+static int
+devcerts_revoke_all(struct sq *q, int64_t tenant_id, int64_t user_id, const char *by,
+    int64_t now, int *n, const char *func)
+{
+	sqlite3_stmt *st = get(q, S_DC_REVOKE_USER);
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
+	if ((status = run(q, st, func)) == IDG_OK && n != NULL)
+		*n = sqlite3_changes(q->db);
+	return status;
+}
+
+/* Sets users.device_license of one user (inside the caller's transaction). */
+static int
+user_device_set(struct sq *q, int64_t user_id, bool on, int64_t now, const char *func)
+{
+	sqlite3_stmt *st = get(q, S_U_DEV_SET);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int(st, 1, on ? 1 : 0);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, user_id);
+	return run(q, st, func);
+}
+
 static int
 sq_user_set_status(struct idg_store *s, int64_t tenant_id, int64_t user_id,
     enum idg_user_status to, struct idg_license_numbers *lic)
@@ -1075,8 +1200,18 @@ sq_user_set_status(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	/* Suspending or deleting ends every session of the user. */
 	sqlite3_bind_int(st, 3, to != IDG_USER_ACTIVE ? 1 : 0);
 	sqlite3_bind_int64(st, 4, u.id);
-	if ((status = run(q, st, __func__)) == IDG_OK)
-		status = license_touch(q, tenant_id, now);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	/*
+	 * Deleting frees the device-certificate option with the license, and
+	 * the user's certificates stop working at once (they go on the CRL).
+	 */
+	if (to == IDG_USER_DELETED &&
+	    ((status = devcerts_revoke_all(q, tenant_id, u.id, "user_deleted", now, NULL,
+	    __func__)) != IDG_OK || (status = user_device_set(q, u.id, false, now,
+	    __func__)) != IDG_OK))
+		goto out;
+	status = license_touch(q, tenant_id, now);
 out:
 	return tx_end(q, status, __func__);
 }
@@ -1722,6 +1857,7 @@ read_client(sqlite3_stmt *st, struct idg_oidc_client *c)
 	c->refresh_token_ttl_s = sqlite3_column_int(st, 15);
 	c->resource_server = sqlite3_column_int(st, 16) != 0;
 	c->created_at = sqlite3_column_int64(st, 17);
+	c->device_required = sqlite3_column_int(st, 18) != 0;
 }
 
 static int
@@ -1758,6 +1894,7 @@ sq_oidc_client_add(struct idg_store *s, struct idg_oidc_client *c)
 	sqlite3_bind_int(st, 15, c->refresh_token_ttl_s);
 	sqlite3_bind_int(st, 16, c->resource_server ? 1 : 0);
 	sqlite3_bind_int64(st, 17, now);
+	sqlite3_bind_int(st, 18, c->device_required ? 1 : 0);
 	if ((status = run(q, st, __func__)) != IDG_OK)
 		goto out;
 	c->id = sqlite3_last_insert_rowid(q->db);
@@ -2470,9 +2607,12 @@ sq_tenant_apps(struct idg_store *s, int64_t tenant_id, idg_app_each_fn *fn, void
 static int
 sq_tenant_cancel(struct idg_store *s, const char *company_id, int64_t now)
 {
-	/* Children first: assignments and memberships go with users and clients. */
-	static const enum sid purge[] = { S_X_CLIENTS, S_X_USERS, S_X_GROUPS, S_X_KEYS,
-	    S_X_POLICY, S_X_SEC };
+	/*
+	 * Children first: assignments and memberships go with users and clients,
+	 * device certificates and requests before their users.
+	 */
+	static const enum sid purge[] = { S_X_CLIENTS, S_X_DEVCERTS, S_X_DEVREQ, S_X_PREREG,
+	    S_X_CA, S_X_USERS, S_X_GROUPS, S_X_KEYS, S_X_POLICY, S_X_SEC };
 	struct idg_tenant t;
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
@@ -2637,6 +2777,812 @@ sq_job_done(struct idg_store *s, const char *name, const char *day)
 	return run(q, st, __func__);
 }
 
+/* The device-certificate option (migration 0009). */
+
+/* Column 0 of the first row of a bound statement; IDG_NOTFOUND without a row. */
+static int
+first_int(struct sq *q, sqlite3_stmt *st, int64_t *out, const char *func)
+{
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, func, rc);
+}
+
+/* Binds tenant_id as ?1 of a cached statement; NULL if it cannot be prepared. */
+static sqlite3_stmt *
+get_t(struct sq *q, enum sid id, int64_t tenant_id)
+{
+	sqlite3_stmt *st = get(q, id);
+
+	if (st != NULL)
+		sqlite3_bind_int64(st, 1, tenant_id);
+	return st;
+}
+
+/* The tenant's device figures and settings (inside or outside a transaction). */
+static int
+device_read(struct sq *q, int64_t tenant_id, struct idg_device_settings *out,
+    int *tenant_status, const char *func)
+{
+	sqlite3_stmt *st = get(q, S_T_DEV);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->licensed = sqlite3_column_int(st, 0);
+		out->assigned = sqlite3_column_int(st, 1);
+		out->required = sqlite3_column_int(st, 2) != 0;
+		out->exempt_admins = sqlite3_column_int(st, 3) != 0;
+		out->approval = sqlite3_column_int(st, 4) != 0;
+		*tenant_status = sqlite3_column_int(st, 5);
+	}
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, func, rc);
+}
+
+/* A user's kind, status and option flag. IDG_NOTFOUND if not in the tenant. */
+static int
+device_user(struct sq *q, int64_t tenant_id, int64_t user_id, int *kind, int *ustatus,
+    bool *on, const char *func)
+{
+	sqlite3_stmt *st = get_tu(q, S_U_DEV, tenant_id, user_id);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*kind = sqlite3_column_int(st, 0);
+		*ustatus = sqlite3_column_int(st, 1);
+		*on = sqlite3_column_int(st, 2) != 0;
+	}
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, func, rc);
+}
+
+/* The user's certificates valid at now (idg_devcert_valid_at). */
+static int
+devcerts_valid(struct sq *q, int64_t tenant_id, int64_t user_id, int64_t now, int *n,
+    const char *func)
+{
+	sqlite3_stmt *st = get_tu(q, S_DC_VALID, tenant_id, user_id);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	done(st);
+	return rc == SQLITE_ROW ? IDG_OK : fail(q, func, rc);
+}
+
+/* A malloc'ed copy of a BLOB column (at least one byte allocated). */
+static int
+col_blob_dup(sqlite3_stmt *st, int i, uint8_t **out, size_t *len)
+{
+	const void *b = sqlite3_column_blob(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+
+	if ((*out = malloc(n > 0 ? n : 1)) == NULL) {
+		log_error("out of memory");
+		return IDG_ERR;
+	}
+	if (n > 0)
+		memcpy(*out, b, n);
+	*len = n;
+	return IDG_OK;
+}
+
+static int
+sq_device_settings_get(struct idg_store *s, int64_t tenant_id,
+    struct idg_device_settings *out)
+{
+	int tstatus;
+
+	return device_read(SQ(s), tenant_id, out, &tstatus, __func__);
+}
+
+static int
+sq_device_settings_set(struct idg_store *s, int64_t tenant_id,
+    const struct idg_device_settings *in, int64_t now, int *why,
+    struct idg_license_numbers *lic)
+{
+	struct idg_device_settings cur;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status, tstatus = 0;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = device_read(q, tenant_id, &cur, &tstatus, __func__)) != IDG_OK)
+		goto out;
+	if (tstatus == IDG_TENANT_CANCELLED) {
+		status = IDG_NOTFOUND;	/* a cancelled tenant's pool is closed */
+		goto out;
+	}
+	lic->contracted = cur.licensed;
+	lic->in_use = cur.assigned;
+	lic->requested = in->licensed;
+	/* The option is never licensed below the users who hold it. */
+	if (in->licensed < cur.assigned) {
+		*why = IDG_DEVREF_LICENSE_BELOW_ASSIGNED;
+		status = IDG_DECLINED;
+		goto out;
+	}
+	if ((st = get(q, S_T_DEV_SET)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int(st, 1, in->licensed);
+	sqlite3_bind_int(st, 2, in->required ? 1 : 0);
+	sqlite3_bind_int(st, 3, in->exempt_admins ? 1 : 0);
+	sqlite3_bind_int(st, 4, in->approval ? 1 : 0);
+	sqlite3_bind_int64(st, 5, tenant_id);
+	if ((status = run(q, st, __func__)) == IDG_OK)
+		status = license_touch(q, tenant_id, now);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_user_device_license(struct idg_store *s, int64_t tenant_id, int64_t user_id, bool on,
+    int64_t now, int *why, struct idg_license_numbers *lic)
+{
+	struct idg_device_settings cur;
+	struct sq *q = SQ(s);
+	bool has = false;
+	int status, tstatus = 0, kind = 0, ustatus = 0, valid = 0;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = device_read(q, tenant_id, &cur, &tstatus, __func__)) != IDG_OK ||
+	    (status = device_user(q, tenant_id, user_id, &kind, &ustatus, &has, __func__)) !=
+	    IDG_OK)
+		goto out;
+	lic->contracted = cur.licensed;
+	lic->in_use = cur.assigned;
+	lic->requested = on ? 1 : 0;
+	if (kind != IDG_USER_PERSON) {
+		status = IDG_INVALID;	/* service accounts hold no license of any kind */
+		goto out;
+	}
+	if (has == on)
+		goto out;	/* idempotent: nothing to write */
+	if (on) {
+		if (ustatus == IDG_USER_DELETED) {
+			*why = IDG_DEVREF_USER_INACTIVE;
+			status = IDG_DECLINED;
+			goto out;
+		}
+		/* Service rules: the option is held by at most device_licensed users. */
+		if (cur.assigned + 1 > cur.licensed) {
+			*why = IDG_DEVREF_LICENSE_EXHAUSTED;
+			status = IDG_DECLINED;
+			goto out;
+		}
+	} else {
+		/* Only a holder of the option may hold certificates: revoke them first. */
+		if ((status = devcerts_valid(q, tenant_id, user_id, now, &valid, __func__)) !=
+		    IDG_OK)
+			goto out;
+		if (valid > 0) {
+			*why = IDG_DEVREF_HOLDS_CERTS;
+			status = IDG_DECLINED;
+			goto out;
+		}
+	}
+	if ((status = user_device_set(q, user_id, on, now, __func__)) == IDG_OK)
+		status = license_touch(q, tenant_id, now);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_user_has_device_license(struct idg_store *s, int64_t tenant_id, int64_t user_id, bool *on)
+{
+	int kind, ustatus;
+
+	return device_user(SQ(s), tenant_id, user_id, &kind, &ustatus, on, __func__);
+}
+
+/* The tenant CA and its CRL. */
+
+static int
+sq_ca_get(struct idg_store *s, int64_t tenant_id, struct idg_tenant_ca *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_TCA_GET);
+	size_t n;
+	int rc, status = IDG_OK;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->tenant_id = sqlite3_column_int64(st, 0);
+		out->alg = sqlite3_column_int(st, 1);
+		col_text(st, 2, out->key_sealed, sizeof(out->key_sealed));
+		n = (size_t)sqlite3_column_bytes(st, 3);
+		if (n > sizeof(out->cert_der)) {
+			log_error("store %s: tenant %lld: CA certificate of %zu bytes does not"
+			    " fit", q->path, (long long)tenant_id, n);
+			status = IDG_ERR;
+		} else {
+			if (n > 0)
+				memcpy(out->cert_der, sqlite3_column_blob(st, 3), n);
+			out->cert_len = n;
+		}
+		out->crl_number = sqlite3_column_int64(st, 4);
+		out->crl_next_update = sqlite3_column_int64(st, 5);
+		out->created_at = sqlite3_column_int64(st, 6);
+	}
+	done(st);
+	if (rc == SQLITE_ROW)
+		return status;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+static int
+sq_ca_put(struct idg_store *s, const struct idg_tenant_ca *ca)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	/* A cancelled tenant's keys and certificates are purged: none comes back. */
+	if ((status = license_numbers(q, ca->tenant_id, &n)) != IDG_OK)
+		goto out;
+	if ((st = get(q, S_TCA_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, ca->tenant_id);
+	sqlite3_bind_int(st, 2, ca->alg);
+	sqlite3_bind_text(st, 3, ca->key_sealed, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 4, ca->cert_der, ca->cert_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, ca->created_at > 0 ? ca->created_at : idg_now());
+	/* The primary key keeps the first CA: a racing second put gets IDG_EXISTS. */
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_crl_get(struct idg_store *s, int64_t tenant_id, uint8_t **der, size_t *len,
+    int64_t *number, int64_t *next_update)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_CRL_GET);
+	int rc, status = IDG_OK;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		status = col_blob_dup(st, 0, der, len);
+		*number = sqlite3_column_int64(st, 1);
+		*next_update = sqlite3_column_int64(st, 2);
+	}
+	done(st);
+	if (rc == SQLITE_ROW)
+		return status;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+static int
+sq_crl_put(struct idg_store *s, int64_t tenant_id, const uint8_t *der, size_t len,
+    int64_t number, int64_t next_update)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_CRL_PUT);
+	int64_t cur;
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_blob64(st, 2, der, len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, number);
+	sqlite3_bind_int64(st, 4, next_update);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		return status;
+	if (sqlite3_changes(q->db) > 0)
+		return IDG_OK;
+	/* Nothing written: a newer CRL is stored (IDG_OK), or there is no CA. */
+	return first_int(q, get_t(q, S_CRL_NUM, tenant_id), &cur, __func__);
+}
+
+static int
+sq_crl_next_number(struct idg_store *s, int64_t tenant_id, int64_t *number)
+{
+	int64_t cur = 0;
+	int status;
+
+	if ((status = first_int(SQ(s), get_t(SQ(s), S_CRL_NUM, tenant_id), &cur,
+	    __func__)) == IDG_OK)
+		*number = cur > 0 ? cur + 1 : 1;
+	return status;
+}
+
+/* Device certificates. */
+
+static void
+read_devcert(sqlite3_stmt *st, struct idg_devcert *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	c->tenant_id = sqlite3_column_int64(st, 1);
+	c->user_id = sqlite3_column_int64(st, 2);
+	col_text(st, 3, c->serial, sizeof(c->serial));
+	col_text(st, 4, c->device_id, sizeof(c->device_id));
+	col_text(st, 5, c->device_name, sizeof(c->device_name));
+	col_text(st, 6, c->device_type, sizeof(c->device_type));
+	col_text(st, 7, c->device_identifier, sizeof(c->device_identifier));
+	col_text(st, 8, c->enrolled_by, sizeof(c->enrolled_by));
+	c->not_before = sqlite3_column_int64(st, 9);
+	c->not_after = sqlite3_column_int64(st, 10);
+	c->status = sqlite3_column_int(st, 11);
+	c->revoked_at = sqlite3_column_int64(st, 12);
+	col_text(st, 13, c->revoked_by, sizeof(c->revoked_by));
+	c->created_at = sqlite3_column_int64(st, 14);
+}
+
+static int
+sq_devcert_add(struct idg_store *s, struct idg_devcert *c, const uint8_t *der,
+    size_t der_len, int64_t now, int *why, int *valid_now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	bool has = false;
+	int status, kind = 0, ustatus = 0;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = device_user(q, c->tenant_id, c->user_id, &kind, &ustatus, &has,
+	    __func__)) != IDG_OK)
+		goto out;
+	if (kind != IDG_USER_PERSON || ustatus != IDG_USER_ACTIVE) {
+		*why = IDG_DEVREF_USER_INACTIVE;
+		status = IDG_DECLINED;
+		goto out;
+	}
+	/* Service rules: a user needs the option to hold certificates. */
+	if (!has) {
+		*why = IDG_DEVREF_NOT_LICENSED;
+		status = IDG_DECLINED;
+		goto out;
+	}
+	/* Service rules: at most IDG_DEVCERT_MAX_PER_ID valid certificates per ID at once. */
+	if ((status = devcerts_valid(q, c->tenant_id, c->user_id, now, valid_now,
+	    __func__)) != IDG_OK)
+		goto out;
+	if (*valid_now >= IDG_DEVCERT_MAX_PER_ID) {
+		*why = IDG_DEVREF_LIMIT;
+		status = IDG_DECLINED;
+		goto out;
+	}
+	if ((st = get(q, S_DC_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, c->tenant_id);
+	sqlite3_bind_int64(st, 2, c->user_id);
+	sqlite3_bind_text(st, 3, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->device_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->device_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, c->device_identifier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, c->enrolled_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, c->not_before);
+	sqlite3_bind_int64(st, 10, c->not_after);
+	sqlite3_bind_blob64(st, 11, der, der_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, now);
+	/* A taken serial: IDG_EXISTS from the UNIQUE constraint. */
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	c->id = sqlite3_last_insert_rowid(q->db);
+	c->created_at = now;
+	c->status = IDG_DEVCERT_ISSUED;
+	c->revoked_at = 0;
+	c->revoked_by[0] = '\0';
+out:
+	return tx_end(q, status, __func__);
+}
+
+/* Binds (tenant_id, serial) as ?1, ?2 of a cached statement; NULL if it cannot be prepared. */
+static sqlite3_stmt *
+get_ts(struct sq *q, enum sid id, int64_t tenant_id, const char *serial)
+{
+	sqlite3_stmt *st = get(q, id);
+
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, tenant_id);
+		sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
+	}
+	return st;
+}
+
+static int
+devcert_get(struct sq *q, int64_t tenant_id, const char *serial, struct idg_devcert *out,
+    const char *func)
+{
+	sqlite3_stmt *st = get_ts(q, S_DC_GET, tenant_id, serial);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_devcert(st, out);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return IDG_OK;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, func, rc);
+}
+
+static int
+sq_devcert_get(struct idg_store *s, int64_t tenant_id, const char *serial,
+    struct idg_devcert *out)
+{
+	return devcert_get(SQ(s), tenant_id, serial, out, __func__);
+}
+
+static int
+sq_devcert_der(struct idg_store *s, int64_t tenant_id, const char *serial, uint8_t **der,
+    size_t *len)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get_ts(q, S_DC_DER, tenant_id, serial);
+	int rc, status = IDG_OK;
+
+	if (st == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		status = col_blob_dup(st, 0, der, len);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return status;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+static int
+sq_devcert_revoke(struct idg_store *s, int64_t tenant_id, const char *serial,
+    int64_t user_id, const char *by, int64_t now)
+{
+	struct idg_devcert c;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = devcert_get(q, tenant_id, serial, &c, __func__)) != IDG_OK)
+		goto out;
+	/* A user revokes only their own: another user's reads as not found. */
+	if (user_id > 0 && c.user_id != user_id) {
+		status = IDG_NOTFOUND;
+		goto out;
+	}
+	if (c.status == IDG_DEVCERT_REVOKED) {
+		status = IDG_DECLINED;
+		goto out;
+	}
+	if ((st = get(q, S_DC_REVOKE)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c.id);
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_devcert_revoke_user(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    const char *by, int64_t now, int *n)
+{
+	struct sq *q = SQ(s);
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = user_query(q, S_U_BYID, tenant_id, NULL, user_id, NULL, __func__)) ==
+	    IDG_OK)
+		status = devcerts_revoke_all(q, tenant_id, user_id, by, now, n, __func__);
+	return tx_end(q, status, __func__);
+}
+
+static int
+devcert_each(struct sq *q, sqlite3_stmt *st, idg_devcert_each_fn *fn, void *arg,
+    const char *func)
+{
+	struct idg_devcert c;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_devcert(st, &c);
+		if (fn(arg, &c) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, func, rc);
+}
+
+static int
+sq_devcert_list(struct idg_store *s, int64_t tenant_id, int64_t user_id,
+    idg_devcert_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+
+	if (user_id > 0)
+		st = get_tu(q, S_DC_LIST_U, tenant_id, user_id);
+	else
+		st = get_t(q, S_DC_LIST_T, tenant_id);
+	if (st == NULL)
+		return IDG_ERR;
+	return devcert_each(q, st, fn, arg, __func__);
+}
+
+static int
+sq_devcert_revoked(struct idg_store *s, int64_t tenant_id, idg_devcert_each_fn *fn,
+    void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_DC_REVOKED);
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	return devcert_each(q, st, fn, arg, __func__);
+}
+
+static int
+sq_devcert_counts(struct idg_store *s, int64_t tenant_id, int64_t user_id, int64_t now,
+    struct idg_devcert_counts *out)
+{
+	struct idg_device_settings set;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	bool has = false;
+	int rc, status, tstatus, kind, ustatus;
+
+	/* One read transaction: the figures are of one moment. */
+	if (sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(q, __func__, sqlite3_extended_errcode(q->db));
+	if ((status = device_read(q, tenant_id, &set, &tstatus, __func__)) != IDG_OK)
+		goto out;
+	out->licensed = set.licensed;
+	out->assigned = set.assigned;
+	if (user_id > 0) {
+		if ((status = device_user(q, tenant_id, user_id, &kind, &ustatus, &has,
+		    __func__)) != IDG_OK)
+			goto out;
+		out->assigned = has ? 1 : 0;
+		st = get_tu(q, S_DC_COUNTS_U, tenant_id, user_id);
+	} else {
+		st = get_t(q, S_DC_COUNTS_T, tenant_id);
+	}
+	if (st == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->valid = sqlite3_column_int(st, 0);
+		out->revoked = sqlite3_column_int(st, 1);
+		out->expired = sqlite3_column_int(st, 2);
+		out->expiring_30d = sqlite3_column_int(st, 3);
+	}
+	done(st);
+	if (rc != SQLITE_ROW)
+		status = fail(q, __func__, rc);
+out:
+	tx_rollback(q);	/* read only: nothing to keep */
+	return status;
+}
+
+/* Pre-registered devices and enrolment requests. */
+
+static int
+sq_device_prereg_add(struct idg_store *s, int64_t tenant_id, const char *email,
+    const char *device_type, const char *device_identifier)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	char em[255];
+	int status;
+
+	if (norm_email(email, em) != IDG_OK)
+		return IDG_INVALID;
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = license_numbers(q, tenant_id, &n)) != IDG_OK)	/* tenant exists? */
+		goto out;
+	if ((st = get(q, S_PR_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, em, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, device_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, device_identifier, -1, SQLITE_STATIC);
+	/* An identifier already registered in the tenant: IDG_EXISTS (primary key). */
+	status = run(q, st, __func__);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_device_prereg_match(struct idg_store *s, int64_t tenant_id, const char *email,
+    const char *device_identifier, bool *match)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	char em[255];
+	int rc;
+
+	if (norm_email(email, em) != IDG_OK)
+		return IDG_OK;	/* no stored address is malformed: no match */
+	if ((st = get(q, S_PR_MATCH)) == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, device_identifier, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, em, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*match = rc == SQLITE_ROW;
+	done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_device_request_add(struct idg_store *s, struct idg_device_request *r,
+    const uint8_t *csr_der, size_t csr_len)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t now = idg_now();
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = user_query(q, S_U_BYID, r->tenant_id, NULL, r->user_id, NULL,
+	    __func__)) != IDG_OK)
+		goto out;
+	if ((st = get(q, S_DR_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, r->tenant_id);
+	sqlite3_bind_int64(st, 2, r->user_id);
+	sqlite3_bind_text(st, 3, r->device_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->device_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, r->device_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->device_identifier, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 7, csr_der, csr_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, now);
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	r->id = sqlite3_last_insert_rowid(q->db);
+	r->status = 0;
+	r->created_at = now;
+out:
+	return tx_end(q, status, __func__);
+}
+
+static void
+read_request(sqlite3_stmt *st, struct idg_device_request *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->tenant_id = sqlite3_column_int64(st, 1);
+	r->user_id = sqlite3_column_int64(st, 2);
+	col_text(st, 3, r->device_id, sizeof(r->device_id));
+	col_text(st, 4, r->device_name, sizeof(r->device_name));
+	col_text(st, 5, r->device_type, sizeof(r->device_type));
+	col_text(st, 6, r->device_identifier, sizeof(r->device_identifier));
+	r->status = sqlite3_column_int(st, 7);
+	r->created_at = sqlite3_column_int64(st, 8);
+}
+
+static int
+sq_device_request_get(struct idg_store *s, int64_t tenant_id, int64_t id,
+    struct idg_device_request *out, uint8_t **csr_der, size_t *csr_len)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get_tu(q, S_DR_GET, tenant_id, id);
+	int rc, status = IDG_OK;
+
+	if (st == NULL)
+		return IDG_ERR;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_request(st, out);
+		if (csr_der != NULL)
+			status = col_blob_dup(st, 9, csr_der, csr_len);
+	}
+	done(st);
+	if (rc == SQLITE_ROW)
+		return status;
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+}
+
+static int
+sq_device_request_list(struct idg_store *s, int64_t tenant_id, idg_device_request_each_fn *fn,
+    void *arg)
+{
+	struct idg_device_request r;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_DR_LIST);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_request(st, &r);
+		if (fn(arg, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_device_request_decide(struct idg_store *s, int64_t tenant_id, int64_t id, int status,
+    const char *serial, const char *by, int64_t now)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get_tu(q, S_DR_DECIDE, tenant_id, id);
+	int64_t one;
+	int rv;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int(st, 3, status);
+	sqlite3_bind_text(st, 4, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	if ((rv = run(q, st, __func__)) != IDG_OK)
+		return rv;
+	if (sqlite3_changes(q->db) > 0)
+		return IDG_OK;
+	/* Nothing changed: decided already, or no such request. */
+	rv = first_int(q, get_tu(q, S_DR_EXISTS, tenant_id, id), &one, __func__);
+	return rv == IDG_OK ? IDG_DECLINED : rv;
+}
+
 const struct idg_store_ops idg_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -2703,4 +3649,27 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.security_get = sq_security_get,
 	.security_set = sq_security_set,
 	.suspend_unused = sq_suspend_unused,
+	.device_settings_get = sq_device_settings_get,
+	.device_settings_set = sq_device_settings_set,
+	.user_device_license = sq_user_device_license,
+	.user_has_device_license = sq_user_has_device_license,
+	.ca_get = sq_ca_get,
+	.ca_put = sq_ca_put,
+	.crl_get = sq_crl_get,
+	.crl_put = sq_crl_put,
+	.crl_next_number = sq_crl_next_number,
+	.devcert_add = sq_devcert_add,
+	.devcert_get = sq_devcert_get,
+	.devcert_der = sq_devcert_der,
+	.devcert_revoke = sq_devcert_revoke,
+	.devcert_revoke_user = sq_devcert_revoke_user,
+	.devcert_list = sq_devcert_list,
+	.devcert_revoked = sq_devcert_revoked,
+	.devcert_counts = sq_devcert_counts,
+	.device_prereg_add = sq_device_prereg_add,
+	.device_prereg_match = sq_device_prereg_match,
+	.device_request_add = sq_device_request_add,
+	.device_request_get = sq_device_request_get,
+	.device_request_list = sq_device_request_list,
+	.device_request_decide = sq_device_request_decide,
 };
