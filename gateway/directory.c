@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../certs/devcert.h"
+#include "devices.h"
 #include "oidc/oidc.h"
 #include "../policy/policy.h"
 #include "util/log.h"
 #include "util/status.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 struct load_ctx {
@@ -71,6 +74,7 @@ add_user(void *arg, const struct idg_user *u)
 	du->status = u->status;
 	du->kind = u->kind;
 	du->sessions_not_before = u->sessions_not_before;
+	du->device_license = u->device_license;
 	du->groups = NULL;
 	return 0;
 }
@@ -122,6 +126,8 @@ dir_free(struct idg_directory *d)
 		free(d->tenants[i].users);
 		idg_oidc_tenant_free(d->tenants[i].oidc);
 		idg_policy_free(d->tenants[i].policy);
+		idg_ca_free(d->tenants[i].ca);
+		free(d->tenants[i].revoked);
 	}
 	free(d->tenants);
 	free(d);
@@ -149,6 +155,77 @@ load_policy(struct idg_store *s, struct idg_dir_tenant *t)
 		st = idg_policy_parse("default deny\n", 13, &t->policy, err, sizeof(err));
 	}
 	free(text);
+	return st;
+}
+
+struct revoked_ctx {
+	struct idg_dir_tenant	*t;
+	int			 cap;
+	int64_t			 now;
+	int			 failed;
+};
+
+static int
+add_revoked(void *arg, const struct idg_devcert *c)
+{
+	struct revoked_ctx *rc = arg;
+	struct idg_dir_tenant *t = rc->t;
+
+	if (c->not_after <= rc->now)
+		return 0;	/* expired: refused by the check anyway */
+	if (t->nrevoked == rc->cap) {
+		int ncap = rc->cap ? rc->cap * 2 : 16;
+		void *p = realloc(t->revoked, (size_t)ncap * sizeof(*t->revoked));
+
+		if (p == NULL) {
+			rc->failed = 1;
+			return 1;
+		}
+		t->revoked = p;
+		rc->cap = ncap;
+	}
+	idg_strlcpy(t->revoked[t->nrevoked++], c->serial, sizeof(*t->revoked));
+	return 0;
+}
+
+static int
+serial_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * The device option's settings, the CA certificate (no key: workers only
+ * verify) and the revoked serials (sessions checked with one end).
+ */
+static int
+load_devices(struct idg_store *s, const uint8_t master_key[32], struct idg_dir_tenant *t)
+{
+	struct revoked_ctx rc = { t, 0, idg_now(), 0 };
+	struct idg_tenant_ca *row;
+	char aad[48];
+	int st;
+
+	if ((st = idg_store_device_settings_get(s, t->id, &t->device)) != IDG_OK)
+		return st;
+	if ((st = idg_store_devcert_revoked(s, t->id, add_revoked, &rc)) != IDG_OK)
+		return st;
+	if (rc.failed)
+		return IDG_ERR;
+	if (t->nrevoked > 1)
+		qsort(t->revoked, (size_t)t->nrevoked, sizeof(*t->revoked), serial_cmp);
+	if ((row = calloc(1, sizeof(*row))) == NULL)
+		return IDG_ERR;
+	st = idg_store_ca_get(s, t->id, row);
+	if (st == IDG_OK) {
+		idg_devices_ca_aad(t->id, aad, sizeof(aad));
+		st = idg_ca_load(master_key, aad, NULL, row->cert_der, row->cert_len, &t->ca);
+		if (st != IDG_OK)
+			log_error("tenant %s: stored device CA certificate is invalid",
+			    t->company_id);
+	} else if (st == IDG_NOTFOUND)
+		st = IDG_OK;
+	free(row);
 	return st;
 }
 
@@ -189,7 +266,8 @@ idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char
 		if ((st = idg_oidc_tenant_load(s, lc.t->id, lc.t->company_id, public_url,
 		    master_key, &lc.t->oidc)) != IDG_OK ||
 		    (st = load_policy(s, lc.t)) != IDG_OK ||
-		    (st = idg_store_security_get(s, lc.t->id, &lc.t->sec)) != IDG_OK)
+		    (st = idg_store_security_get(s, lc.t->id, &lc.t->sec)) != IDG_OK ||
+		    (st = load_devices(s, master_key, lc.t)) != IDG_OK)
 			goto fail;
 	}
 	if (lc.failed) {
@@ -240,4 +318,25 @@ idg_directory_user(const struct idg_dir_tenant *t, int64_t id)
 		return NULL;
 	key.id = id;
 	return bsearch(&key, t->users, (size_t)t->nusers, sizeof(key), user_cmp);
+}
+
+bool
+idg_dir_user_in_group(const struct idg_dir_user *u, const char *group)
+{
+	size_t n = strlen(group);
+	const char *p;
+
+	if (u == NULL || u->groups == NULL || n == 0)
+		return false;
+	for (p = u->groups; p != NULL; p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, group, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+bool
+idg_dir_revoked(const struct idg_dir_tenant *t, const char *serial)
+{
+	return t != NULL && t->nrevoked > 0 && bsearch(serial, t->revoked,
+	    (size_t)t->nrevoked, sizeof(*t->revoked), serial_cmp) != NULL;
 }

@@ -20,6 +20,13 @@
 
 struct idg_oidc_tenant;
 struct idg_policy;
+struct idg_ca;
+
+/*
+ * The tenant group whose members administer the tenant: they read its
+ * reports and, when the tenant allows it, skip the device check (break-glass).
+ */
+#define IDG_ADMIN_GROUP	"admins"
 
 struct idg_dir_user {
 	int64_t	id;
@@ -29,6 +36,7 @@ struct idg_dir_user {
 	int	kind;
 	int64_t	sessions_not_before;
 	char	*groups;		/* group names, '\n'-separated; NULL = none */
+	bool	device_license;		/* holds the device-certificate option */
 };
 
 struct idg_dir_tenant {
@@ -43,6 +51,10 @@ struct idg_dir_tenant {
 	struct idg_policy	*policy;	/* compiled access policy; NULL = allow */
 	struct idg_tenant_security sec;		/* 0 fields: the config's values */
 	bool			 mfa_required;	/* TOTP for every user (tenant setting) */
+	struct idg_device_settings device;	/* the device-certificate option */
+	struct idg_ca		*ca;		/* device CA, certificate only; NULL = none yet */
+	char			(*revoked)[33];	/* revoked serials not yet expired, sorted */
+	int			 nrevoked;
 };
 
 struct idg_directory {
@@ -65,5 +77,9 @@ void	idg_directory_unref(struct idg_directory *d);
 const struct idg_dir_tenant *idg_directory_tenant(const struct idg_directory *d,
 	    const char *company_id);
 const struct idg_dir_user *idg_directory_user(const struct idg_dir_tenant *t, int64_t id);
+/* Is serial among the tenant's revoked (and not yet expired) device certificates? */
+bool	idg_dir_revoked(const struct idg_dir_tenant *t, const char *serial);
+/* Is the user in the group (exact name)? */
+bool	idg_dir_user_in_group(const struct idg_dir_user *u, const char *group);
 
 #endif

@@ -112,14 +112,19 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* The enrolment client runs on a device: it reads no configuration. */
+	if (strcmp(cmd, "enroll") == 0)
+		return idg_cli_run(NULL, argc - 1, argv + 1);
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
 		return 3;
 	/*
-	 * serve and check-config need the secrets, and so does "oidc" (it seals
-	 * signing keys); the other admin commands do not.
+	 * serve and check-config need the secrets, and so do "oidc" (it seals
+	 * signing keys), "cert" (the device CA's key) and "tenant" (a new
+	 * tenant gets its device CA); the other admin commands do not.
 	 */
 	if (idg_config_load(cfg, path, strcmp(cmd, "serve") == 0 ||
-	    strcmp(cmd, "check-config") == 0 || strcmp(cmd, "oidc") == 0, err,
+	    strcmp(cmd, "check-config") == 0 || strcmp(cmd, "oidc") == 0 ||
+	    strcmp(cmd, "cert") == 0 || strcmp(cmd, "tenant") == 0, err,
 	    sizeof(err)) != IDG_OK) {
 		fprintf(stderr, "%s\n", err);
 		free(cfg);

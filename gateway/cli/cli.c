@@ -2,8 +2,8 @@
  * cli.c - idg_cli_run: subcommand dispatch, the shared helpers of
  * cli_impl.h, and the two small subcommands (migrate, audit list).
  *
- * The tenant, user, group, oidc, policy, billing and report subcommands live in
- * their own files. Nothing
+ * The tenant, user, group, oidc, policy, billing, report and cert subcommands
+ * and the enroll client live in their own files. Nothing
  * here talks SQL: every change goes through the store interface, which
  * enforces the service rules; this layer parses, validates input early,
  * renders results and writes the audit events.
@@ -24,7 +24,12 @@
 #include "../util/str.h"
 
 static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
-	"oidc", "policy", "billing", "report", NULL };
+	"oidc", "policy", "billing", "report", "cert", "enroll", NULL };
+
+/* cli_cert.c: argv[0] is the verb (license, assign, issue, list, ...). */
+int	cli_cert(struct cli *c, int argc, char **argv);
+/* cli_enroll.c: the enrolment client; argv holds its options. Needs no config. */
+int	cli_enroll(int argc, char **argv);
 
 int
 idg_cli_handles(const char *name)
@@ -123,6 +128,27 @@ idg_cli_usage(void)
 	    "  report list [--tenant ID] [--json]\n"
 	    "  report show --tenant ID --month YYYY-MM [--format html|csv|json] [--bom]\n"
 	    "           [--out FILE]\n"
+	    "  cert license --tenant ID [--count N] [--required on|off]\n"
+	    "           [--exempt-admins on|off] [--approval on|off] [--json]\n"
+	    "      show or change the device-certificate option (0 or blocks of 10 IDs)\n"
+	    "  cert assign|unassign --tenant ID EMAIL...\n"
+	    "  cert issue --tenant ID --user EMAIL --device-name NAME [--device-type T]\n"
+	    "           [--device-id IDENT] (--csr FILE --out CERT.pem |\n"
+	    "           --p12 OUT.p12 [--legacy])\n"
+	    "      --p12: the key is made here; the file's password is printed once\n"
+	    "  cert list --tenant ID [--user EMAIL] [--json]\n"
+	    "  cert report --tenant ID [--json]\n"
+	    "  cert revoke --tenant ID SERIAL\n"
+	    "  cert ca --tenant ID [--out FILE] [--alg ec|rsa2048|rsa3072]\n"
+	    "  cert crl --tenant ID --out FILE\n"
+	    "  cert prereg --tenant ID FILE.csv\n"
+	    "      rows: user email, device type, device identifier (header optional)\n"
+	    "  cert requests --tenant ID [--json]\n"
+	    "  cert approve|reject --tenant ID REQUEST_ID\n"
+	    "  enroll --url https://HOST:PORT --tenant ID (--token-file FILE | --token TOKEN)\n"
+	    "           --device-name NAME [--device-id IDENT] [--device-type T] [--out DIR]\n"
+	    "           [--cacert FILE] [--timeout S]\n"
+	    "      enrol this device through the enrolment API (no configuration needed)\n"
 	    "Passwords never come from the command line: --password-file reads the first\n"
 	    "line of FILE (\"-\" = standard input).\n"
 	    "Exit codes: 0 done; 1 refused by a rule or not found; 2 usage error;\n"
@@ -601,6 +627,12 @@ idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
 		idg_cli_usage();
 		return IDG_EXIT_USAGE;
 	}
+	/* A client of a gateway: no configuration, no store (cfg may be NULL). */
+	if (strcmp(argv[0], "enroll") == 0) {
+		rc = cli_enroll(argc - 1, argv + 1);
+		fflush(stdout);
+		return rc;
+	}
 	if (strcmp(argv[0], "migrate") == 0) {
 		rc = cmd_migrate(&c, argc - 1, argv + 1);
 	} else if (argc < 2) {
@@ -622,6 +654,8 @@ idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
 			rc = cli_billing(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "report") == 0)
 			rc = cli_report(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "cert") == 0)
+			rc = cli_cert(&c, argc - 1, argv + 1);
 		else
 			rc = cli_group(&c, argc - 1, argv + 1);
 	}

@@ -15,6 +15,7 @@
 
 #include "../../idp-adapters/local/password.h"
 #include "../config/config.h"
+#include "../devices.h"
 #include "../core/license.h"
 #include "../../policy/jpcal.h"
 #include "../report/report.h"
@@ -106,6 +107,16 @@ cmd_create(struct cli *c, int argc, char **argv)
 	}
 	snprintf(detail, sizeof(detail), "contract %d", contract);
 	cli_audit(c, t.id, "tenant.create", company, "ok", detail);
+	/* The tenant's device-certificate CA comes with it (else on first use). */
+	if (c->cfg->master_key_loaded) {
+		struct idg_ca *ca = NULL;
+
+		if (idg_devices_ca(c->st, c->cfg->master_key, t.id, t.company_id, IDG_CA_EC_P256,
+		    idg_now(), &ca) != IDG_OK)
+			fprintf(stderr, "warning: the device CA was not created; it will be on "
+			    "first use\n");
+		idg_ca_free(ca);
+	}
 	if (json) {
 		json_t *doc = json_object(), *accts = json_array(), *a;
 

@@ -50,6 +50,7 @@ static const struct key keys[] = {
 	{ "listeners", K_LISTENERS, 0, 0, 0, 0, 0, NULL, NULL },
 	INT("workers", workers, 0, IDG_CONFIG_MAX_WORKERS, 0),
 	STR("public_url", public_url, "https://localhost:8443"),
+	STR("device_url", device_url, ""),
 	INT("http.max_header_bytes", max_header_bytes, 1024, 1 << 20, 16384),
 	INT("http.max_body_bytes", max_body_bytes, 1024, 16 << 20, 65536),
 	INT("http.request_timeout_s", request_timeout_s, 1, 3600, 30),
@@ -472,6 +473,43 @@ load_secrets(struct idg_config *c, const char *file, char *err, size_t errsz)
 	return IDG_OK;
 }
 
+/*
+ * device_url: given, or made from public_url's scheme and host and the
+ * client-certificate listener's port; "" when there is no such listener.
+ */
+static int
+device_url(struct idg_config *c, const char *file, char *err, size_t errsz)
+{
+	const char *host, *end;
+	int i;
+
+	for (i = 0; i < c->nlisteners; i++)
+		if (c->listeners[i].client_certificates)
+			break;
+	if (i == c->nlisteners) {
+		c->device_url[0] = '\0';
+		return IDG_OK;
+	}
+	if (c->device_url[0] != '\0') {
+		if (strncmp(c->device_url, "https://", 8) != 0)
+			return fail(err, errsz, file, 1, "device_url must be an https:// URL");
+		return IDG_OK;
+	}
+	if (strncmp(c->public_url, "https://", 8) != 0)
+		return fail(err, errsz, file, 1,
+		    "public_url must be https:// to derive device_url (or set device_url)");
+	host = c->public_url + 8;
+	/* The host ends at '/', or at the ':' of a port (an IPv6 literal keeps its brackets). */
+	if (host[0] == '[')
+		end = strchr(host, ']') != NULL ? strchr(host, ']') + 1 : host + strlen(host);
+	else
+		end = host + strcspn(host, ":/");
+	if (snprintf(c->device_url, sizeof(c->device_url), "https://%.*s:%d",
+	    (int)(end - host), host, c->listeners[i].port) >= (int)sizeof(c->device_url))
+		return fail(err, errsz, file, 1, "device_url is too long");
+	return IDG_OK;
+}
+
 static int
 apply(struct idg_config *c, config_t *cf, const char *file, bool secrets, char *err,
     size_t errsz)
@@ -581,6 +619,8 @@ apply(struct idg_config *c, config_t *cf, const char *file, bool secrets, char *
 		    IDG_CONFIG_MAX_WORKERS : (int)n);
 	}
 	c->log_json = strcmp(c->log_format, "json") == 0;
+	if ((st = device_url(c, file, err, errsz)) != IDG_OK)
+		return st;
 	if (secrets)
 		return load_secrets(c, file, err, errsz);
 	return IDG_OK;

@@ -50,6 +50,12 @@ struct idg_config {
 	int	nlisteners;
 	int	workers;		/* resolved: never 0 after load */
 	char	public_url[256];	/* e.g. https://id.example.com; used in links */
+	/*
+	 * The base URL of the device-check listener (client_certificates);
+	 * "" = public_url's scheme and host with that listener's port. Empty
+	 * after load when no listener asks for client certificates.
+	 */
+	char	device_url[256];
 
 	/* http */
 	int	max_header_bytes;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../http/request.h"
+#include "../directory.h"
 #include "../http/server.h"
 #include "../util/cidr.h"
 #include "../util/clock.h"
@@ -16,9 +17,25 @@
 
 #define MAX_GROUPS 64
 
+/*
+ * Must this user pass the device check (tenant switch, or an app that
+ * requires it)? The tenant's admins are exempt when the tenant says so
+ * (break-glass: enabling enforcement cannot lock the tenant out).
+ */
+static bool
+device_needed(const struct idg_dir_tenant *t, const struct idg_dir_user *u,
+    bool app_requires_device)
+{
+	if (u == NULL)
+		return false;
+	if (t->device.exempt_admins && idg_dir_user_in_group(u, IDG_ADMIN_GROUP))
+		return false;
+	return app_requires_device || (t->device.required && u->device_license);
+}
+
 void
 idg_access_decide(struct idg_req *r, const struct idg_dir_user *u, const char *app,
-    unsigned amr, struct idg_policy_decision *d)
+    bool app_requires_device, unsigned amr, struct idg_policy_decision *d)
 {
 	const char *groups[MAX_GROUPS];
 	char gbuf[4096];
@@ -53,6 +70,15 @@ idg_access_decide(struct idg_req *r, const struct idg_dir_user *u, const char *a
 	c.holidays = r->w->holidays;
 	if (r->tenant->policy != NULL)
 		idg_policy_eval(r->tenant->policy, &c, d);
+	/* The device check comes before a second factor; it is a step, not a refusal. */
+	if ((d->action == IDG_POLICY_ALLOW || d->action == IDG_POLICY_REQUIRE_TOTP) &&
+	    !(amr & IDG_AMR_CERT) && device_needed(r->tenant, u, app_requires_device)) {
+		d->action = IDG_POLICY_REQUIRE_CERT;
+		d->rule = app_requires_device ? "app setting" : "tenant setting";
+		d->line = 0;
+		d->reason = "device_certificate_required";
+		return;
+	}
 	/* The tenant-wide setting: TOTP for everyone, once nothing refused. */
 	if (d->action == IDG_POLICY_ALLOW && r->tenant->mfa_required && !(amr & IDG_AMR_OTP)) {
 		d->action = IDG_POLICY_REQUIRE_TOTP;
@@ -60,7 +86,7 @@ idg_access_decide(struct idg_req *r, const struct idg_dir_user *u, const char *a
 		d->line = 0;
 		d->reason = "mfa_required";
 	}
-	if (d->action == IDG_POLICY_DENY || d->action == IDG_POLICY_REQUIRE_CERT) {
+	if (d->action == IDG_POLICY_DENY) {
 		char what[200];
 
 		snprintf(what, sizeof(what), "%s (rule %s)", d->reason != NULL ? d->reason :

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../directory.h"
 #include "../http/server.h"
 #include "../http/worker_store.h"
 #include "../http/workpool.h"
@@ -65,6 +66,46 @@ mfa_owed(struct idg_req *r)
 	idg_buf_free(&loc);
 }
 
+/*
+ * The password is done but the device check is owed: nothing but the
+ * check, the devices page (a first device) and sign-out until then.
+ */
+static void
+device_owed(struct idg_req *r)
+{
+	const char *uri = evhttp_request_get_uri(r->ev);
+	char prefix[64];
+	struct idg_buf loc;
+
+	if (r->w->cfg->device_url[0] == '\0') {
+		idg_reply_error(r, "device_check_unavailable");
+		return;
+	}
+	idg_buf_init(&loc, 8192);
+	idg_buf_printf(&loc, "%s/t/%s/device", r->w->cfg->device_url, r->company_id);
+	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
+	if (r->route == IDG_R_OIDC_AUTHORIZE && uri != NULL &&
+	    strncmp(uri, prefix, strlen(prefix)) == 0 && strlen(uri) < 2048) {
+		idg_buf_adds(&loc, "?return=");
+		idg_url_escape(&loc, uri);
+	}
+	if (loc.data == NULL) {
+		idg_reply_error(r, "internal_error");
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", loc.data);
+	idg_buf_free(&loc);
+	idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
+}
+
+/* A session checked with a device certificate revoked since is void. */
+static bool
+device_revoked(const struct idg_req *r)
+{
+	return r->session.device_serial[0] != '\0' &&
+	    idg_dir_revoked(r->tenant, r->session.device_serial);
+}
+
 static void
 check(struct idg_req *r, int status)
 {
@@ -96,12 +137,18 @@ check(struct idg_req *r, int status)
 	    r->session.tenant_id != r->tenant->id || u == NULL ||
 	    u->status != IDG_USER_ACTIVE || r->session.created_at <= u->sessions_not_before ||
 	    (r->tenant->sec.session_lifetime_s > 0 &&
-	    idg_now() - r->session.created_at >= r->tenant->sec.session_lifetime_s)) {
+	    idg_now() - r->session.created_at >= r->tenant->sec.session_lifetime_s) ||
+	    device_revoked(r)) {
 		idg_session_discard(r, r->session.id);
 		next(r, IDG_NOTFOUND);
 		return;
 	}
 	r->has_session = true;
+	if ((r->session.flags & IDG_SESSION_DEVICE_PENDING) && r->route != IDG_R_DEVICE_CHECK &&
+	    r->route != IDG_R_DEVICES && r->route != IDG_R_LOGOUT) {
+		device_owed(r);
+		return;
+	}
 	if ((r->session.flags & IDG_SESSION_MFA_PENDING) && r->route != IDG_R_MFA &&
 	    r->route != IDG_R_LOGOUT) {
 		mfa_owed(r);

@@ -29,6 +29,13 @@ void	idg_h_session_json(struct idg_req *r);
 /* reports.c: name is the part after /reports/ ("YYYY-MM.html|csv|json"). */
 void	idg_h_reports(struct idg_req *r);
 void	idg_h_report_file(struct idg_req *r, const char *name);
+/* device.c: the device check (device listener only) and the user's devices. */
+void	idg_h_device_check(struct idg_req *r);
+void	idg_h_devices(struct idg_req *r);
+void	idg_h_devices_post(struct idg_req *r);
+void	idg_h_devices_download(struct idg_req *r);
+/* /certs/{company_id}/{crl,ca,enroll}: rest is what follows the company ID. */
+void	idg_h_certs(struct idg_req *r, const char *rest);
 void	idg_h_operator_billing(struct idg_req *r);
 
 #endif

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/http.h>
+
 #include "../../idp-adapters/local/password.h"
 #include "../http/server.h"
 #include "../http/worker_store.h"
@@ -139,6 +141,7 @@ struct signin {
 	bool		 must_change;
 	const char	*reason;	/* the audit result: "ok", "ok_password_expired", ... */
 	bool		 mfa_pending;	/* the policy asks for the second step */
+	bool		 device_pending;	/* the policy asks for the device check */
 };
 
 static void signin_recorded(void *arg, int status);
@@ -249,6 +252,29 @@ session_created(void *arg, int status, const struct idg_session *s)
 	idg_req_set_cookie(r, name, s->id, -1);
 	/* The pre-sign-in session (if any) is gone: no fixation. */
 	idg_session_discard(r, j->old_sid);
+	if (s->flags & IDG_SESSION_DEVICE_PENDING) {
+		/* The device check next, on its own listener; the app's request after it. */
+		struct idg_buf dev;
+
+		if (r->w->cfg->device_url[0] == '\0') {
+			idg_reply_error(r, "device_check_unavailable");
+			return;
+		}
+		idg_buf_init(&dev, 8192);
+		idg_buf_printf(&dev, "%s/t/%s/device", r->w->cfg->device_url, r->company_id);
+		if (j->return_to[0] != '\0') {
+			idg_buf_adds(&dev, "?return=");
+			idg_url_escape(&dev, j->return_to);
+		}
+		if (dev.data == NULL) {
+			idg_reply_error(r, "internal_error");
+			return;
+		}
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", dev.data);
+		idg_buf_free(&dev);
+		idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
+		return;
+	}
 	if (s->flags & IDG_SESSION_MFA_PENDING) {
 		/* The second factor next; the app's request resumes after it. */
 		struct idg_buf mfa;
@@ -293,8 +319,9 @@ signin_done(void *arg)
 		return;
 	}
 	/* The tenant's access policy, now that we know who it is. */
-	idg_access_decide(r, idg_directory_user(r->tenant, j->user_id), NULL, IDG_AMR_PWD, &d);
-	if (d.action == IDG_POLICY_DENY || d.action == IDG_POLICY_REQUIRE_CERT) {
+	idg_access_decide(r, idg_directory_user(r->tenant, j->user_id), NULL, false, IDG_AMR_PWD,
+	    &d);
+	if (d.action == IDG_POLICY_DENY) {
 		idg_metrics_inc(IDG_M_SIGNIN_FAILED);
 		idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email,
 		    "access_denied");
@@ -302,11 +329,12 @@ signin_done(void *arg)
 		idg_reply_error(r, d.reason != NULL ? d.reason : "access_denied");
 		return;
 	}
+	j->device_pending = d.action == IDG_POLICY_REQUIRE_CERT;
 	j->mfa_pending = d.action == IDG_POLICY_REQUIRE_TOTP;
-	if (j->mfa_pending) {
-		/* Not signed in until the second step (which records the activity). */
+	if (j->mfa_pending || j->device_pending) {
+		/* Not signed in until the next step (which records the activity). */
 		idg_audit_async(r, j->tenant_id, j->email, "signin.password", j->email,
-		    "ok_mfa_pending");
+		    j->device_pending ? "ok_device_pending" : "ok_mfa_pending");
 		signin_recorded(j, IDG_OK);
 		return;
 	}
@@ -349,7 +377,9 @@ signin_recorded(void *arg, int status)
 	s->created_at = idg_now();
 	if (s->created_at <= j->not_before)
 		s->created_at = j->not_before + 1;
-	if (j->mfa_pending)
+	if (j->device_pending)
+		s->flags |= IDG_SESSION_DEVICE_PENDING;
+	else if (j->mfa_pending)
 		s->flags |= IDG_SESSION_MFA_PENDING;
 	st = idg_session_create(r->w->sessions, s, session_created, j);
 	if (st != IDG_PENDING)

@@ -58,6 +58,7 @@ portal_next(struct idg_req *r, int st)
 {
 	struct idg_page_ctx pc = { r->lang, r->path, NULL };
 	struct idg_portal_app apps[MAX_APPS];
+	struct idg_portal_device dev;
 	struct idg_buf urls[MAX_APPS];
 	size_t napps, i;
 	const struct idg_dir_user *u;
@@ -73,9 +74,12 @@ portal_next(struct idg_req *r, int st)
 	}
 	u = idg_directory_user(r->tenant, r->session.user_id);
 	napps = portal_apps(r, apps, urls, MAX_APPS);
+	dev.name = r->session.device_name;
+	dev.serial = r->session.device_serial;
+	dev.licensed = u->device_license;
 	idg_buf_init(&b, 256 * 1024);
 	st = idg_page_portal(&b, &pc, r->company_id, r->tenant->name, u->display_name,
-	    u->email, apps, napps, r->session.csrf);
+	    u->email, apps, napps, r->session.csrf, &dev);
 	for (i = 0; i < napps; i++)
 		idg_buf_free(&urls[i]);
 	if (st != IDG_OK) {

@@ -32,8 +32,6 @@
 #include "auth.h"
 #include "handlers.h"
 
-/* The tenant group whose members administer the tenant (and read its reports). */
-#define ADMIN_GROUP	"admins"
 #define MAX_LISTED	240	/* twenty years of monthly reports */
 #define EXPORT_MAX	(64u * 1024u * 1024u)
 
@@ -208,18 +206,9 @@ submit(struct idg_req *r, struct rep_job *j)
 static bool
 may_read_reports(const struct idg_dir_user *u)
 {
-	const char *g;
-	size_t n = strlen(ADMIN_GROUP);
-
 	if (u == NULL)
 		return false;
-	if (u->kind == IDG_USER_SERVICE_REPORT)
-		return true;
-	for (g = u->groups; g != NULL && *g != '\0'; g = strchr(g, '\n') != NULL ?
-	    strchr(g, '\n') + 1 : NULL)
-		if (strncmp(g, ADMIN_GROUP, n) == 0 && (g[n] == '\n' || g[n] == '\0'))
-			return true;
-	return false;
+	return u->kind == IDG_USER_SERVICE_REPORT || idg_dir_user_in_group(u, IDG_ADMIN_GROUP);
 }
 
 /* The month and format of "YYYY-MM.ext"; false if malformed. */

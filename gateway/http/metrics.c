@@ -25,7 +25,7 @@ static const char *const route_names[IDG_R__COUNT] = {
 	"other", "healthz", "readyz", "metrics", "static", "login_global", "login",
 	"portal", "session", "logout", "password", "oidc_discovery", "oidc_jwks",
 	"oidc_authorize", "oidc_token", "oidc_userinfo", "oidc_revoke", "oidc_introspect",
-	"oidc_end_session", "mfa", "reports", "operator",
+	"oidc_end_session", "mfa", "reports", "operator", "device_check", "devices", "certs",
 };
 
 static const struct {

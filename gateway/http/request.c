@@ -88,7 +88,8 @@ idg_req_wants_json(struct idg_req *r)
 {
 	const char *a = idg_req_header(r, "Accept");
 
-	if (r->route == IDG_R_SESSION || r->route == IDG_R_READYZ || r->route == IDG_R_OPERATOR)
+	if (r->route == IDG_R_SESSION || r->route == IDG_R_READYZ || r->route == IDG_R_OPERATOR ||
+	    r->route == IDG_R_CERTS)
 		return true;
 	return a != NULL && strstr(a, "application/json") != NULL &&
 	    strstr(a, "text/html") == NULL;

@@ -13,6 +13,7 @@
 #include "../oidc/oidc.h"
 #include "../util/str.h"
 #include "request.h"
+#include "server.h"
 
 struct route {
 	const char	*path;		/* exact; for tenant routes the part after /t/{id} */
@@ -38,6 +39,14 @@ static const struct route tenant_routes[] = {
 	{ "/password", IDG_R_PASSWORD, idg_h_password_form, idg_h_password_submit },
 	{ "/mfa", IDG_R_MFA, idg_h_mfa_form, idg_h_mfa_submit },
 	{ "/reports", IDG_R_REPORTS, idg_h_reports, NULL },
+	{ "/device", IDG_R_DEVICE_CHECK, idg_h_device_check, NULL },
+	{ "/devices", IDG_R_DEVICES, idg_h_devices, idg_h_devices_post },
+	{ "/devices/download", IDG_R_DEVICES, idg_h_devices_download, NULL },
+};
+
+/* The device-check listener (client certificates) serves these and nothing else. */
+static const struct route device_routes[] = {
+	{ "/device", IDG_R_DEVICE_CHECK, idg_h_device_check, NULL },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -102,6 +111,15 @@ tenant_route(struct idg_req *r)
 		idg_reply_redirect(r, loc);
 		return;
 	}
+	if (r->l->cfg->client_certificates) {
+		for (i = 0; i < N(device_routes); i++)
+			if (strcmp(rest, device_routes[i].path) == 0) {
+				run(r, &device_routes[i]);
+				return;
+			}
+		idg_reply_error(r, "not_found");
+		return;
+	}
 	for (i = 0; i < N(tenant_routes); i++)
 		if (strcmp(rest, tenant_routes[i].path) == 0) {
 			run(r, &tenant_routes[i]);
@@ -122,6 +140,19 @@ idg_route(struct idg_req *r)
 
 	if (strncmp(r->path, "/t/", 3) == 0) {
 		tenant_route(r);
+		return;
+	}
+	if (r->l->cfg->client_certificates && strcmp(r->path, "/healthz") != 0 &&
+	    strcmp(r->path, "/static/idgate.css") != 0) {
+		idg_reply_error(r, "not_found");
+		return;
+	}
+	if (strncmp(r->path, "/certs/", 7) == 0) {
+		const char *rest = resolve_tenant(r, 7);
+		if (rest != NULL) {
+			r->route = IDG_R_CERTS;
+			idg_h_certs(r, rest);
+		}
 		return;
 	}
 	if (strncmp(r->path, "/oidc/", 6) == 0) {

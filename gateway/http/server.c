@@ -19,8 +19,11 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
+#include "../../certs/devcert.h"
 #include "../../policy/jpcal.h"
+#include "../devices.h"
 #include "../directory.h"
 #include "../report/report.h"
 #include "../session/redis.h"
@@ -132,6 +135,45 @@ dir_work(void *ctx, void *arg)
 		idg_worker_store_failed(ctx);
 }
 
+/*
+ * The CA names a device-check listener sends in its CertificateRequest:
+ * browsers offer only certificates whose issuer is listed. Up to
+ * MAX_CA_NAMES tenants' CAs are named; beyond that none are (a browser then
+ * offers every client certificate it holds).
+ */
+#define MAX_CA_NAMES	64
+
+static void
+client_ca_names(struct idg_worker *w)
+{
+	STACK_OF(X509_NAME) *names;
+	int i, n = 0;
+
+	for (i = 0; i < w->dir->ntenants; i++)
+		if (w->dir->tenants[i].ca != NULL)
+			n++;
+	for (i = 0; i < w->nlisteners; i++) {
+		struct idg_listener *l = &w->listeners[i];
+		int k;
+
+		if (!l->cfg->client_certificates || l->ssl == NULL)
+			continue;
+		if ((names = sk_X509_NAME_new_null()) == NULL)
+			return;
+		for (k = 0; n <= MAX_CA_NAMES && k < w->dir->ntenants; k++) {
+			X509 *ca = w->dir->tenants[k].ca != NULL ?
+			    idg_ca_x509(w->dir->tenants[k].ca) : NULL;
+			X509_NAME *nm = ca != NULL ? X509_NAME_dup(X509_get_subject_name(ca)) :
+			    NULL;
+
+			if (nm != NULL && sk_X509_NAME_push(names, nm) <= 0)
+				X509_NAME_free(nm);
+		}
+		/* The context takes the list; handshakes from now on send it. */
+		SSL_CTX_set_client_CA_list(l->ssl, names);
+	}
+}
+
 static void
 dir_done(void *arg)
 {
@@ -144,6 +186,7 @@ dir_done(void *arg)
 		if (j->fresh != NULL) {
 			idg_directory_unref(w->dir);
 			w->dir = j->fresh;
+			client_ca_names(w);
 			idg_metrics_inc(IDG_M_DIRECTORY_RELOADS);
 			log_debug("directory generation %lld loaded",
 			    (long long)w->dir->generation);
@@ -271,6 +314,35 @@ daily_jobs(struct idg_worker *w, struct idg_store *s, int64_t now)
 	}
 }
 
+/*
+ * Device CRLs: a tenant's CRL is rebuilt on every revocation; this keeps
+ * every one fresh before its nextUpdate even when nobody revokes or fetches.
+ */
+static void
+crl_upkeep(struct idg_worker *w, struct idg_store *s, const struct idg_directory *d,
+    int64_t now)
+{
+	int i;
+
+	for (i = 0; i < d->ntenants; i++) {
+		const struct idg_dir_tenant *t = &d->tenants[i];
+		int64_t number = 0, next = 0;
+		uint8_t *der = NULL;
+		size_t len = 0;
+		int st;
+
+		if (t->ca == NULL || t->status == IDG_TENANT_CANCELLED)
+			continue;
+		st = idg_store_crl_get(s, t->id, &der, &len, &number, &next);
+		free(der);
+		if ((st == IDG_OK && next - now > IDG_CRL_REFRESH_S) ||
+		    (st != IDG_OK && st != IDG_NOTFOUND))
+			continue;
+		if (idg_devices_crl_refresh(s, w->cfg->master_key, t->id, now) != IDG_OK)
+			log_warn("tenant %s: device CRL not refreshed", t->company_id);
+	}
+}
+
 static void
 maint_work(void *ctx, void *arg)
 {
@@ -279,8 +351,10 @@ maint_work(void *ctx, void *arg)
 	int64_t now = idg_now();
 	int i;
 
-	if (s != NULL)
+	if (s != NULL) {
 		daily_jobs(j->w, s, now);
+		crl_upkeep(j->w, s, j->dir, now);
+	}
 
 	for (i = 0; s != NULL && i < j->dir->ntenants; i++) {
 		const struct idg_dir_tenant *t = &j->dir->tenants[i];

@@ -34,8 +34,17 @@ idg_tls_server_ctx(const char *cert_file, const char *key_file, bool request_cli
 	    SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1)
 		goto fail;
-	if (request_client_cert)
+	if (request_client_cert) {
+		static const unsigned char sid_ctx[] = "idgate device check";
+
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+		/*
+		 * Resumed sessions keep the client certificate; OpenSSL refuses to
+		 * resume a session that asked for one without a session id context.
+		 */
+		if (SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1) != 1)
+			goto fail;
+	}
 	return ctx;
 fail:
 	snprintf(err, errsz, "TLS set-up with %s / %s failed: %s", cert_file, key_file,

@@ -486,10 +486,34 @@ authz_session(struct idg_req *r, int st)
 		return;
 	}
 	/* The tenant's access policy for this app (rules scoped to it, too). */
-	idg_access_decide(r, u, a->rp->c.client_id, r->session.amr, &d);
-	if (d.action == IDG_POLICY_DENY || d.action == IDG_POLICY_REQUIRE_CERT) {
+	idg_access_decide(r, u, a->rp->c.client_id, a->rp->c.device_required, r->session.amr,
+	    &d);
+	if (d.action == IDG_POLICY_DENY) {
 		authz_respond(r, a, "access_denied", d.reason != NULL ? d.reason :
 		    "access_denied");
+		return;
+	}
+	if (d.action == IDG_POLICY_REQUIRE_CERT) {
+		struct idg_buf ret, loc;
+		bool first = true;
+
+		if (a->prompt_none || r->w->cfg->device_url[0] == '\0') {
+			authz_respond(r, a, "interaction_required",
+			    "a device certificate check is required");
+			return;
+		}
+		/* Step up: the device check on its listener, then back to this request. */
+		idg_buf_init(&ret, 4096);
+		idg_buf_init(&loc, 8192);
+		resume_url(r, a, &ret);
+		idg_buf_printf(&loc, "%s/t/%s/device?", r->w->cfg->device_url, r->company_id);
+		append_param(&loc, "return", ret.data, &first);
+		idg_buf_free(&ret);
+		authz_free(a);
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location",
+		    loc.data != NULL ? loc.data : "/");
+		idg_buf_free(&loc);
+		idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
 		return;
 	}
 	if (d.action == IDG_POLICY_REQUIRE_TOTP) {

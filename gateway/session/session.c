@@ -68,7 +68,7 @@ int
 idg_session_create(struct idg_session_store *ss, struct idg_session *s, idg_session_cb *cb,
     void *arg)
 {
-	char tmp[256];
+	char tmp[IDG_SESSION_ENCODED_MAX + 1];
 	int64_t now;
 
 	if (ss == NULL || s == NULL || cb == NULL)
@@ -113,7 +113,7 @@ int
 idg_session_update(struct idg_session_store *ss, const struct idg_session *s,
     idg_session_cb *cb, void *arg)
 {
-	char tmp[256];
+	char tmp[IDG_SESSION_ENCODED_MAX + 1];
 	int n;
 
 	if (ss == NULL || s == NULL || cb == NULL ||

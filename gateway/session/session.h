@@ -34,6 +34,11 @@ struct idg_redis;
 #define IDG_SESSION_MUST_CHANGE_PASSWORD 0x01u
 /* The password is done but a second factor is still owed: only /mfa and sign-out work. */
 #define IDG_SESSION_MFA_PENDING 0x02u
+/*
+ * The password is done but the device check is still owed: only the device
+ * check, first-device enrolment and sign-out work.
+ */
+#define IDG_SESSION_DEVICE_PENDING 0x04u
 
 struct idg_session {
 	char		id[IDG_SESSION_ID_LEN + 1];
@@ -45,6 +50,9 @@ struct idg_session {
 	unsigned	amr;		/* IDG_AMR_* */
 	unsigned	flags;		/* IDG_SESSION_* */
 	char		csrf[IDG_SESSION_ID_LEN + 1];	/* per-session CSRF secret */
+	/* The device certificate that passed the check ("" if none). */
+	char		device_serial[33];		/* lower-case hex */
+	char		device_name[65];		/* UTF-8 text */
 };
 
 struct idg_session_config {
@@ -83,9 +91,12 @@ int	idg_session_update(struct idg_session_store *ss, const struct idg_session *s
 int	idg_session_destroy(struct idg_session_store *ss, const char *id,
 	    idg_session_cb *cb, void *arg);
 
+/* Longest encoded session (bytes, NUL excluded). */
+#define IDG_SESSION_ENCODED_MAX 383
 /*
  * Serialisation used by the backends (exposed for tests and fuzzing).
- * Encodes into out (at least 256 bytes); returns length or -1.
+ * Encodes into out (IDG_SESSION_ENCODED_MAX + 1 bytes are always enough);
+ * returns length or -1.
  * Decode returns IDG_OK or IDG_INVALID for anything malformed.
  */
 int	idg_session_encode(const struct idg_session *s, char *out, unsigned outsz);

@@ -99,7 +99,7 @@ static void on_set(void *arg, int st, struct redisReply *reply);
 static int
 send_set(struct op *op, const char *cond)
 {
-	char val[256], ttl[24];
+	char val[IDG_SESSION_ENCODED_MAX + 1], ttl[24];
 	const char *argv[6];
 	size_t len[6];
 	int n, rv;

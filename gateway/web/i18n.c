@@ -1,6 +1,6 @@
 /*
- * i18n.c - the English and Japanese texts of the sign-in pages, the portal
- * and every error code; see i18n.h.
+ * i18n.c - the English and Japanese texts of the sign-in pages, the portal,
+ * the device-certificate pages and every error code; see i18n.h.
  *
  * One table row per key with both languages side by side, so a missing
  * translation is visible in review and caught by the unit test. Texts are
@@ -78,6 +78,94 @@ static const struct text texts[] = {
 	{ "portal.kind.oidc", "OpenID Connect", "OpenID Connect" },
 	{ "portal.account", "Account", "アカウント" },
 	{ "portal.change_password", "Change password", "パスワードを変更" },
+	{ "portal.device", "Signed in with device certificate:", "使用中のデバイス証明書:" },
+	{ "portal.devices", "Devices", "デバイス証明書" },
+
+	/* /t/{company}/devices */
+	{ "devices.title", "Devices", "デバイス証明書" },
+	{ "devices.intro",
+	  "Device certificates let you sign in from the devices you enrolled. "
+	  "Each device has its own certificate.",
+	  "デバイス証明書により、登録した端末からログインできます。"
+	  "証明書は端末ごとに発行されます。" },
+	{ "devices.no_license",
+	  "You have no device-certificate license. Ask your administrator to assign one.",
+	  "デバイス証明書のライセンスが割り当てられていません。管理者にお問い合わせください。" },
+	{ "devices.pending",
+	  "Your sign-in is not complete yet: only a first device can be enrolled here. "
+	  "After installing the certificate, sign in again.",
+	  "ログインはまだ完了していません。ここでは最初の1台のみ登録できます。"
+	  "証明書をインストールした後、もう一度ログインしてください。" },
+	{ "devices.count", "Valid certificates", "有効な証明書" },
+	{ "devices.none", "You have no device certificate yet.",
+	  "まだデバイス証明書はありません。" },
+	{ "devices.limit",
+	  "You hold the maximum number of valid certificates. "
+	  "Revoke one you no longer use to enrol another device.",
+	  "有効な証明書が上限に達しています。"
+	  "別の端末を登録するには、使用していない証明書を失効させてください。" },
+	{ "devices.col.name", "Device", "デバイス名" },
+	{ "devices.col.type", "Type", "種類" },
+	{ "devices.col.serial", "Serial number", "シリアル番号" },
+	{ "devices.col.not_after", "Valid until", "有効期限" },
+	{ "devices.col.state", "State", "状態" },
+	{ "devices.col.actions", "Actions", "操作" },
+	{ "devices.state.valid", "Valid", "有効" },
+	{ "devices.state.revoked", "Revoked", "失効" },
+	{ "devices.state.expired", "Expired", "期限切れ" },
+	{ "devices.current", "This device", "この端末" },
+	{ "devices.revoke", "Revoke", "失効させる" },
+	{ "devices.enrol.title", "Enrol this device", "この端末を登録" },
+	{ "devices.enrol.intro",
+	  "Issues a certificate for the device you are using now. You download it as a file "
+	  "and import it into the browser or the system.",
+	  "現在使用している端末の証明書を発行します。"
+	  "ファイルをダウンロードして、ブラウザーまたはシステムにインポートしてください。" },
+	{ "devices.enrol.name", "Device name", "デバイス名" },
+	{ "devices.enrol.name_hint",
+	  "A name you will recognise, for example Office PC (up to 64 characters).",
+	  "端末を見分けられる名前（例: 会社のPC）。64文字まで。" },
+	{ "devices.enrol.legacy", "Compatibility format for old systems (3DES/SHA-1)",
+	  "古いシステム向けの互換形式（3DES/SHA-1）" },
+	{ "devices.enrol.legacy_hint",
+	  "Choose this only if the file cannot be imported, for example on an older "
+	  "Windows or macOS.",
+	  "古い Windows や macOS などでファイルをインポートできない場合にのみ選択してください。" },
+	{ "devices.enrol.submit", "Enrol this device", "この端末を登録" },
+	{ "devices.token.title", "Create an enrolment token", "登録用トークンの作成" },
+	{ "devices.token.intro",
+	  "For enrolling a device with the idgate enroll tool: the tool creates the key on the "
+	  "device itself and uses the token to get its certificate.",
+	  "idgate enroll ツールで端末を登録するためのトークンです。"
+	  "ツールが端末上で鍵を作成し、このトークンを使って証明書を取得します。" },
+	{ "devices.token.submit", "Create an enrolment token", "登録用トークンを作成" },
+	{ "devices.otp.intro",
+	  "Download the certificate file (PKCS#12) and import it with this one-time password:",
+	  "証明書ファイル（PKCS#12）をダウンロードし、"
+	  "次のワンタイムパスワードでインポートしてください:" },
+	{ "devices.otp.once", "It is shown only once.", "このパスワードは今回のみ表示されます。" },
+	{ "devices.otp.download", "Download the certificate file",
+	  "証明書ファイルをダウンロード" },
+	{ "devices.token.result", "Your enrolment token:", "登録用トークン:" },
+	{ "devices.token.command", "Run this command on the device:",
+	  "端末で次のコマンドを実行してください:" },
+	{ "devices.token.once",
+	  "The token is valid for 10 minutes and can be used once. It is shown only once.",
+	  "トークンの有効期限は10分間で、1回のみ使用できます。表示は今回のみです。" },
+	{ "devices.notice.enrolled", "The certificate has been issued.",
+	  "証明書を発行しました。" },
+	{ "devices.notice.revoked", "The certificate has been revoked.",
+	  "証明書を失効させました。" },
+	{ "devices.notice.token", "The enrolment token has been created.",
+	  "登録用トークンを作成しました。" },
+	{ "devices.back", "Back to my apps", "アプリ一覧に戻る" },
+
+	/* The device check refused the sign-in (the sentence is error.<code>). */
+	{ "device_refused.title", "Device check failed", "デバイス確認ができません" },
+	{ "device_refused.no_device", "You have no device yet?",
+	  "まだ端末を登録していない場合:" },
+	{ "device_refused.enrol", "Enrol this device", "この端末を登録" },
+	{ "device_refused.retry", "Try again", "もう一度試す" },
 	{ "portal.logout", "Sign out", "ログアウト" },
 
 	/* /t/{company}/password */
@@ -201,6 +289,126 @@ static const struct text texts[] = {
 	  "Use a registered device, or ask your administrator.",
 	  "このアプリは、会社が発行したデバイス証明書のある端末からのみ利用できます。"
 	  "登録済みの端末を使用するか、管理者にお問い合わせください。" },
+	{ "error.device_cert_none.title", "No device certificate", "デバイス証明書がありません" },
+	{ "error.device_cert_none",
+	  "No device certificate was presented. "
+	  "Use a device with your certificate installed, or install it on this device.",
+	  "デバイス証明書が提示されませんでした。"
+	  "証明書をインストールした端末を使用するか、"
+	  "この端末に証明書をインストールしてください。" },
+	{ "error.device_cert_malformed.title", "Unreadable device certificate",
+	  "デバイス証明書を読み取れません" },
+	{ "error.device_cert_malformed",
+	  "The certificate presented could not be read or is not a device certificate. "
+	  "When the browser asks, choose the certificate issued for your company.",
+	  "提示された証明書を読み取れないか、デバイス証明書ではありません。"
+	  "ブラウザーで証明書を選択する際は、会社から発行された証明書を選んでください。" },
+	{ "error.device_cert_foreign.title", "Certificate from another issuer",
+	  "発行元が異なる証明書です" },
+	{ "error.device_cert_foreign",
+	  "The certificate was not issued by your organisation's device CA. "
+	  "Choose the certificate issued for your company.",
+	  "この証明書は、所属する組織のデバイスCAが発行したものではありません。"
+	  "会社から発行された証明書を選択してください。" },
+	{ "error.device_cert_expired.title", "Device certificate expired",
+	  "デバイス証明書の有効期限が切れています" },
+	{ "error.device_cert_expired",
+	  "This device's certificate has expired. Enrol the device again, or ask your "
+	  "administrator.",
+	  "この端末のデバイス証明書は有効期限が切れています。"
+	  "端末を登録し直すか、管理者にお問い合わせください。" },
+	{ "error.device_cert_not_yet_valid.title", "Device certificate not yet valid",
+	  "デバイス証明書はまだ有効ではありません" },
+	{ "error.device_cert_not_yet_valid",
+	  "This device's certificate is not valid yet. "
+	  "Check the date and time of the device, then try again.",
+	  "この端末のデバイス証明書はまだ有効期間前です。"
+	  "端末の日付と時刻を確認して、もう一度お試しください。" },
+	{ "error.device_cert_revoked.title", "Device certificate revoked",
+	  "デバイス証明書は失効しています" },
+	{ "error.device_cert_revoked",
+	  "This device's certificate has been revoked. "
+	  "Use another enrolled device, or ask your administrator.",
+	  "この端末のデバイス証明書は失効しています。"
+	  "登録済みの別の端末を使用するか、管理者にお問い合わせください。" },
+	{ "error.device_cert_other_user.title", "Certificate of another user",
+	  "別のユーザーの証明書です" },
+	{ "error.device_cert_other_user",
+	  "The certificate belongs to another user. "
+	  "Use a device enrolled for your own account.",
+	  "この証明書は別のユーザーのものです。"
+	  "ご自身のアカウントで登録した端末を使用してください。" },
+	{ "error.device_cert_unknown.title", "Unknown device certificate",
+	  "登録されていないデバイス証明書です" },
+	{ "error.device_cert_unknown",
+	  "The certificate is not known to your organisation. "
+	  "Use an enrolled device, or ask your administrator.",
+	  "この証明書は所属する組織に登録されていません。"
+	  "登録済みの端末を使用するか、管理者にお問い合わせください。" },
+	{ "error.device_license_required.title", "No device-certificate license",
+	  "デバイス証明書のライセンスがありません" },
+	{ "error.device_license_required",
+	  "You have no device-certificate license. Ask your administrator.",
+	  "デバイス証明書のライセンスが割り当てられていません。管理者にお問い合わせください。" },
+	{ "error.device_license_exhausted.title", "No device-certificate licenses left",
+	  "デバイス証明書のライセンスが不足しています" },
+	{ "error.device_license_exhausted",
+	  "All of your company's device-certificate licenses are assigned. "
+	  "Ask your administrator to free one or to add licenses.",
+	  "会社のデバイス証明書ライセンスはすべて割り当て済みです。"
+	  "ライセンスの解放または追加を管理者に依頼してください。" },
+	{ "error.device_license_in_use.title", "Device-certificate licenses in use",
+	  "デバイス証明書のライセンスは使用中です" },
+	{ "error.device_license_in_use",
+	  "The number of device-certificate licenses cannot go below the number assigned to "
+	  "users. Remove the option from some users first.",
+	  "ユーザーに割り当て済みの数より少なくすることはできません。"
+	  "先に一部のユーザーの割り当てを解除してください。" },
+	{ "error.device_certificate_limit.title", "Too many device certificates",
+	  "デバイス証明書の上限に達しています" },
+	{ "error.device_certificate_limit",
+	  "You already hold the maximum of 10 valid device certificates. "
+	  "Revoke one you no longer use, then try again.",
+	  "有効なデバイス証明書は最大10件までです。"
+	  "使用していない証明書を失効させてから、もう一度お試しください。" },
+	{ "error.device_certificates_held.title", "Device certificates still valid",
+	  "有効なデバイス証明書が残っています" },
+	{ "error.device_certificates_held",
+	  "The user still holds valid device certificates. "
+	  "Revoke them before removing the device-certificate license.",
+	  "このユーザーには有効なデバイス証明書が残っています。"
+	  "ライセンスを解除する前に、証明書を失効させてください。" },
+	{ "error.device_ca_missing.title", "No device CA yet", "デバイスCAがまだありません" },
+	{ "error.device_ca_missing",
+	  "Your organisation has no device CA yet. Ask your administrator.",
+	  "所属する組織にはまだデバイスCAがありません。管理者にお問い合わせください。" },
+	{ "error.invalid_csr.title", "Invalid certificate request",
+	  "証明書要求が正しくありません" },
+	{ "error.invalid_csr",
+	  "The certificate request was refused: it is malformed, its key is too weak, or its "
+	  "signature does not match. Create a new request and try again.",
+	  "証明書要求の形式が正しくないか、鍵が弱いか、署名が一致しないため、"
+	  "受け付けられませんでした。"
+	  "新しい要求を作成して、もう一度お試しください。" },
+	{ "error.invalid_enrolment_token.title", "Invalid enrolment token",
+	  "登録用トークンが無効です" },
+	{ "error.invalid_enrolment_token",
+	  "The enrolment token is wrong, has expired or was already used. "
+	  "Create a new token on the devices page.",
+	  "登録用トークンが正しくないか、有効期限が切れているか、すでに使用されています。"
+	  "デバイス証明書のページで新しいトークンを作成してください。" },
+	{ "error.device_not_found.title", "Device certificate not found",
+	  "デバイス証明書が見つかりません" },
+	{ "error.device_not_found",
+	  "Your account has no such device certificate. "
+	  "Reload the devices page and try again.",
+	  "このアカウントに該当するデバイス証明書はありません。"
+	  "デバイス証明書のページを再読み込みして、もう一度お試しください。" },
+	{ "error.device_check_unavailable.title", "Device check unavailable",
+	  "デバイス確認を利用できません" },
+	{ "error.device_check_unavailable",
+	  "The device check is temporarily unavailable. Wait a few minutes and try again.",
+	  "デバイス確認が一時的に利用できません。しばらく待ってから、もう一度お試しください。" },
 	{ "error.password_change_required.title",
 	  "Password change required", "パスワードの変更が必要です" },
 	{ "error.password_change_required",

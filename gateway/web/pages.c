@@ -1,6 +1,7 @@
 /*
- * pages.c - renders the sign-in, company ID, portal, password change and
- * error pages and the JSON error body; see pages.h.
+ * pages.c - renders the sign-in, company ID, portal, password change,
+ * second-factor, reports, device certificates, device check and error pages
+ * and the JSON error body; see pages.h.
  *
  * Every page shares one frame (head, language switch, card, footer) and is
  * written straight into the caller's bounded buffer: texts come from
@@ -200,6 +201,30 @@ tenant_url(struct out *o, const char *company_id, const char *what)
 	put(o, what);
 }
 
+/*
+ * The first 8 characters of a certificate serial, for display; the full
+ * serial goes in a title attribute next to it. The cut stops at the first
+ * non-ASCII byte so it never splits a UTF-8 sequence (serials are hex, but
+ * this is data).
+ */
+static void
+serial_short(struct out *o, const char *serial)
+{
+	char s[9];
+	size_t n = 0;
+
+	if (serial == NULL)
+		return;
+	while (n < 8 && serial[n] != '\0' && (unsigned char)serial[n] < 0x80) {
+		s[n] = serial[n];
+		n++;
+	}
+	s[n] = '\0';
+	esc(o, s);
+	if (serial[n] != '\0')
+		put(o, "&hellip;");
+}
+
 static int
 begin(struct out *o, struct idg_buf *b, const struct idg_page_ctx *ctx)
 {
@@ -313,7 +338,7 @@ int
 idg_page_portal(struct idg_buf *b, const struct idg_page_ctx *ctx,
     const char *company_id, const char *tenant_name, const char *display_name,
     const char *email, const struct idg_portal_app *apps, size_t napps,
-    const char *csrf)
+    const char *csrf, const struct idg_portal_device *device)
 {
 	struct out o;
 	size_t i;
@@ -339,7 +364,21 @@ idg_page_portal(struct idg_buf *b, const struct idg_page_ctx *ctx,
 		esc(&o, email);
 		put(&o, "</span>");
 	}
-	put(&o, "</p>\n</section>\n<section class=\"apps\" aria-labelledby=\"apps-heading\">\n"
+	put(&o, "</p>\n");
+	if (device != NULL && device->name != NULL && *device->name != '\0') {
+		put(&o, "<p id=\"portal-device\" class=\"device-line\"><span class=\"muted\">");
+		txt(&o, "portal.device");
+		put(&o, "</span> <strong>");
+		esc(&o, device->name);
+		put(&o, "</strong>");
+		if (device->serial != NULL && *device->serial != '\0') {
+			put(&o, " (<code>");
+			serial_short(&o, device->serial);
+			put(&o, "</code>)");
+		}
+		put(&o, "</p>\n");
+	}
+	put(&o, "</section>\n<section class=\"apps\" aria-labelledby=\"apps-heading\">\n"
 	    "<h2 id=\"apps-heading\">");
 	txt(&o, "portal.apps");
 	put(&o, "</h2>\n<div id=\"portal-apps\">\n");
@@ -391,7 +430,15 @@ idg_page_portal(struct idg_buf *b, const struct idg_page_ctx *ctx,
 	tenant_url(&o, company_id, "mfa");
 	put(&o, "\">");
 	txt(&o, "portal.mfa");
-	put(&o, "</a>\n<form id=\"logout-form\" method=\"post\" action=\"");
+	put(&o, "</a>\n");
+	if (device != NULL && device->licensed) {
+		put(&o, "<a id=\"portal-devices-link\" class=\"btn btn-secondary\" href=\"");
+		tenant_url(&o, company_id, "devices");
+		put(&o, "\">");
+		txt(&o, "portal.devices");
+		put(&o, "</a>\n");
+	}
+	put(&o, "<form id=\"logout-form\" method=\"post\" action=\"");
 	tenant_url(&o, company_id, "logout");
 	put(&o, "\">\n");
 	csrf_field(&o, csrf);
@@ -655,6 +702,345 @@ error_key(char *key, size_t keysz, const char *code, bool title)
 	if (n < 0 || (size_t)n >= keysz)
 		idg_strlcpy(key, title ? "error.internal_error.title" : "error.internal_error",
 		    keysz);
+}
+
+/* A one-time message above a form (after a redirect); notice_key is an i18n key. */
+static void
+form_notice(struct out *o, const char *notice_key)
+{
+	if (notice_key == NULL || *notice_key == '\0')
+		return;
+	put(o, "<div id=\"form-notice\" class=\"alert alert-info\" role=\"status\">\n<p>");
+	txt(o, notice_key);
+	put(o, "</p>\n</div>\n");
+}
+
+/* The opening of a POST form to /t/{company_id}/devices with its csrf and action fields. */
+static void
+devices_form(struct out *o, const char *id, const char *company_id, const char *csrf,
+    const char *action)
+{
+	put(o, "<form");
+	if (id != NULL) {
+		put(o, " id=\"");
+		put(o, id);
+		put(o, "\"");
+	}
+	put(o, " class=\"form\" method=\"post\" action=\"");
+	tenant_url(o, company_id, "devices");
+	put(o, "\">\n");
+	csrf_field(o, csrf);
+	put(o, "<input type=\"hidden\" name=\"action\" value=\"");
+	put(o, action);
+	put(o, "\">\n");
+}
+
+static const char *
+state_key(const char *state)
+{
+	if (state == NULL)
+		return NULL;
+	if (strcmp(state, "valid") == 0)
+		return "devices.state.valid";
+	if (strcmp(state, "revoked") == 0)
+		return "devices.state.revoked";
+	if (strcmp(state, "expired") == 0)
+		return "devices.state.expired";
+	return NULL;
+}
+
+static void
+device_row(struct out *o, const struct idg_devices_page *p, const struct idg_device_row *r)
+{
+	const char *sk = state_key(r->state);
+	bool valid = r->state != NULL && strcmp(r->state, "valid") == 0;
+
+	put(o, "<tr id=\"device-row-");
+	esc(o, r->serial);
+	put(o, "\"");
+	if (r->current)
+		put(o, " class=\"current\"");
+	put(o, ">\n<td><span class=\"device-name\">");
+	esc(o, r->name);
+	put(o, "</span>");
+	if (r->current) {
+		put(o, " <span id=\"device-current\" class=\"badge badge-current\">");
+		txt(o, "devices.current");
+		put(o, "</span>");
+	}
+	put(o, "</td>\n<td>");
+	esc(o, r->type);
+	put(o, "</td>\n<td><code title=\"");
+	esc(o, r->serial);
+	put(o, "\">");
+	serial_short(o, r->serial);
+	put(o, "</code></td>\n<td>");
+	esc(o, r->not_after);
+	put(o, "</td>\n<td><span class=\"badge badge-");
+	/* The class only from the known states: data never names a class. */
+	put(o, sk != NULL ? r->state : "other");
+	put(o, "\">");
+	if (sk != NULL)
+		txt(o, sk);
+	else
+		esc(o, r->state);
+	put(o, "</span></td>\n<td>");
+	if (valid) {
+		devices_form(o, NULL, p->company_id, p->csrf, "revoke");
+		put(o, "<input type=\"hidden\" name=\"serial\" value=\"");
+		esc(o, r->serial);
+		put(o, "\">\n<button id=\"revoke-");
+		esc(o, r->serial);
+		put(o, "\" type=\"submit\" class=\"btn btn-secondary btn-small\">");
+		txt(o, "devices.revoke");
+		/* Screen readers hear which device each of the buttons revokes. */
+		put(o, "<span class=\"visually-hidden\">: ");
+		esc(o, r->name);
+		put(o, "</span></button>\n</form>\n");
+	}
+	put(o, "</td>\n</tr>\n");
+}
+
+/* Shown once after an enrolment: the PKCS#12 password and where to fetch the file. */
+static void
+otp_box(struct out *o, const struct idg_devices_page *p)
+{
+	put(o, "<div id=\"device-result\" class=\"alert alert-success result\" role=\"status\">\n"
+	    "<p>");
+	txt(o, "devices.otp.intro");
+	put(o, "</p>\n<p class=\"secret\"><code id=\"device-otp\">");
+	esc(o, p->otp);
+	put(o, "</code></p>\n<p>");
+	txt(o, "devices.otp.once");
+	put(o, "</p>\n");
+	if (url_safe(p->download_url)) {
+		put(o, "<p><a id=\"device-download\" class=\"btn btn-primary\" href=\"");
+		esc(o, p->download_url);
+		put(o, "\" download>");
+		txt(o, "devices.otp.download");
+		put(o, "</a></p>\n");
+	}
+	put(o, "</div>\n");
+}
+
+/* Shown once after action=token: the token and the command line for the device. */
+static void
+token_box(struct out *o, const struct idg_devices_page *p)
+{
+	put(o, "<div id=\"token-result\" class=\"alert alert-success result\" role=\"status\">\n"
+	    "<p>");
+	txt(o, "devices.token.result");
+	put(o, "</p>\n<p class=\"secret\"><code id=\"enrol-token\">");
+	esc(o, p->token);
+	put(o, "</code></p>\n");
+	if (p->enroll_command != NULL && *p->enroll_command != '\0') {
+		put(o, "<p>");
+		txt(o, "devices.token.command");
+		put(o, "</p>\n<p class=\"secret\"><code id=\"enrol-command\">");
+		esc(o, p->enroll_command);
+		put(o, "</code></p>\n");
+	}
+	put(o, "<p>");
+	txt(o, "devices.token.once");
+	put(o, "</p>\n</div>\n");
+}
+
+static void
+enrol_forms(struct out *o, const struct idg_devices_page *p)
+{
+	put(o, "<section class=\"enrol\" aria-labelledby=\"enrol-heading\">\n"
+	    "<h2 id=\"enrol-heading\">");
+	txt(o, "devices.enrol.title");
+	put(o, "</h2>\n<p class=\"hint\">");
+	txt(o, "devices.enrol.intro");
+	put(o, "</p>\n");
+	devices_form(o, "enrol-form", p->company_id, p->csrf, "enrol");
+	put(o, "<div class=\"field\">\n<label for=\"device_name\">");
+	txt(o, "devices.enrol.name");
+	put(o, "</label>\n<input id=\"device_name\" name=\"device_name\" type=\"text\" "
+	    "autocomplete=\"off\" maxlength=\"64\" required "
+	    "aria-describedby=\"device-name-hint\">\n<p id=\"device-name-hint\" class=\"hint\">");
+	txt(o, "devices.enrol.name_hint");
+	put(o, "</p>\n</div>\n<div class=\"field field-check\">\n"
+	    "<input id=\"legacy\" name=\"legacy\" type=\"checkbox\" value=\"1\" "
+	    "aria-describedby=\"legacy-hint\">\n<label for=\"legacy\">");
+	txt(o, "devices.enrol.legacy");
+	put(o, "</label>\n<p id=\"legacy-hint\" class=\"hint\">");
+	txt(o, "devices.enrol.legacy_hint");
+	put(o, "</p>\n</div>\n<button id=\"enrol-submit\" type=\"submit\" "
+	    "class=\"btn btn-primary\">");
+	txt(o, "devices.enrol.submit");
+	put(o, "</button>\n</form>\n</section>\n"
+	    "<section class=\"enrol\" aria-labelledby=\"token-heading\">\n"
+	    "<h2 id=\"token-heading\">");
+	txt(o, "devices.token.title");
+	put(o, "</h2>\n<p class=\"hint\">");
+	txt(o, "devices.token.intro");
+	put(o, "</p>\n");
+	devices_form(o, "token-form", p->company_id, p->csrf, "token");
+	put(o, "<button id=\"token-submit\" type=\"submit\" class=\"btn btn-secondary\">");
+	txt(o, "devices.token.submit");
+	put(o, "</button>\n</form>\n</section>\n");
+}
+
+int
+idg_page_devices(struct idg_buf *b, const struct idg_page_ctx *ctx,
+    const struct idg_devices_page *p)
+{
+	static const char *const cols[] = {
+		"devices.col.name", "devices.col.type", "devices.col.serial",
+		"devices.col.not_after", "devices.col.state",
+	};
+	struct out o;
+	char num[32];
+	size_t i;
+
+	if (begin(&o, b, ctx) != IDG_OK || p == NULL || p->company_id == NULL ||
+	    !idg_company_id_valid(p->company_id) || p->csrf == NULL ||
+	    (p->rows == NULL && p->nrows > 0))
+		return IDG_INVALID;
+	head(&o, ctx, "devices.title", "page-devices");
+	put(&o, "<h1>");
+	txt(&o, "devices.title");
+	put(&o, "</h1>\n<p class=\"lead\">");
+	txt(&o, "devices.intro");
+	put(&o, "</p>\n");
+	form_error(&o, p->error_key);
+	form_notice(&o, p->notice_key);
+	if (p->pending) {
+		put(&o, "<div id=\"devices-pending\" class=\"alert alert-info\">\n<p>");
+		txt(&o, "devices.pending");
+		put(&o, "</p>\n</div>\n");
+	}
+	if (!p->licensed) {
+		put(&o, "<p id=\"devices-no-license\">");
+		txt(&o, "devices.no_license");
+		put(&o, "</p>\n");
+	}
+	if (p->otp != NULL && *p->otp != '\0')
+		otp_box(&o, p);
+	if (p->token != NULL && *p->token != '\0')
+		token_box(&o, p);
+	if (p->licensed) {
+		put(&o, "<p id=\"device-count\" class=\"muted\">");
+		txt(&o, "devices.count");
+		snprintf(num, sizeof(num), ": <strong>%d</strong> / %d", p->valid, p->limit);
+		put(&o, num);
+		put(&o, "</p>\n");
+	}
+	if (p->nrows == 0) {
+		put(&o, "<p id=\"devices-none\" class=\"empty\">");
+		txt(&o, "devices.none");
+		put(&o, "</p>\n");
+	} else {
+		put(&o, "<div class=\"table-wrap\">\n<table id=\"device-table\" class=\"table\">\n"
+		    "<thead>\n<tr>");
+		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+			put(&o, "<th scope=\"col\">");
+			txt(&o, cols[i]);
+			put(&o, "</th>");
+		}
+		put(&o, "<th scope=\"col\"><span class=\"visually-hidden\">");
+		txt(&o, "devices.col.actions");
+		put(&o, "</span></th></tr>\n</thead>\n<tbody>\n");
+		for (i = 0; i < p->nrows; i++)
+			device_row(&o, p, &p->rows[i]);
+		put(&o, "</tbody>\n</table>\n</div>\n");
+	}
+	if (p->may_enrol)
+		enrol_forms(&o, p);
+	else if (p->licensed && !p->pending && p->limit > 0 && p->valid >= p->limit) {
+		put(&o, "<p id=\"devices-limit\" class=\"hint\">");
+		txt(&o, "devices.limit");
+		put(&o, "</p>\n");
+	}
+	put(&o, "<div class=\"actions\">\n");
+	/* A session still owing the device check cannot use the portal: no link there. */
+	if (!p->pending) {
+		put(&o, "<a id=\"devices-back\" class=\"btn btn-secondary\" href=\"");
+		tenant_url(&o, p->company_id, "portal");
+		put(&o, "\">");
+		txt(&o, "devices.back");
+		put(&o, "</a>\n");
+	}
+	put(&o, "<form id=\"logout-form\" method=\"post\" action=\"");
+	tenant_url(&o, p->company_id, "logout");
+	put(&o, "\">\n");
+	csrf_field(&o, p->csrf);
+	put(&o, "<button id=\"logout\" type=\"submit\" class=\"btn btn-secondary\">");
+	txt(&o, "portal.logout");
+	put(&o, "</button>\n</form>\n</div>\n");
+	foot(&o);
+	return o.st;
+}
+
+/*
+ * The codes the device check reports, each with its sentence under
+ * "error.<code>" (shared with the error page and the JSON body). Anything
+ * else is shown as the generic device_certificate_required, so a code from
+ * a newer check never reaches the page under a name nobody documented.
+ */
+static const char *const refused_codes[] = {
+	"device_cert_none", "device_cert_malformed", "device_cert_foreign",
+	"device_cert_expired", "device_cert_not_yet_valid", "device_cert_revoked",
+	"device_cert_other_user", "device_cert_unknown", "device_license_required",
+	"device_ca_missing",
+};
+
+int
+idg_page_device_refused(struct idg_buf *b, const struct idg_page_ctx *ctx,
+    const char *company_id, const char *code, const char *devices_url,
+    const char *retry_url)
+{
+	const char *shown = "device_certificate_required";
+	char sentence[96];
+	struct out o;
+	size_t i;
+
+	if (begin(&o, b, ctx) != IDG_OK || company_id == NULL ||
+	    !idg_company_id_valid(company_id))
+		return IDG_INVALID;
+	for (i = 0; code != NULL && i < sizeof(refused_codes) / sizeof(refused_codes[0]); i++)
+		if (strcmp(code, refused_codes[i]) == 0)
+			shown = refused_codes[i];
+	error_key(sentence, sizeof(sentence), shown, false);
+	head(&o, ctx, "device_refused.title", "page-device-refused");
+	put(&o, "<div class=\"error-box\">\n<h1 id=\"error-title\">");
+	txt(&o, "device_refused.title");
+	put(&o, "</h1>\n<p id=\"device-error-message\">");
+	txt(&o, sentence);
+	put(&o, "</p>\n</div>\n");
+	if (url_safe(devices_url)) {
+		put(&o, "<p id=\"device-enrol\">");
+		txt(&o, "device_refused.no_device");
+		put(&o, " <a id=\"device-enrol-link\" href=\"");
+		esc(&o, devices_url);
+		put(&o, "\">");
+		txt(&o, "device_refused.enrol");
+		put(&o, "</a></p>\n");
+	}
+	put(&o, "<div class=\"actions\">\n"
+	    "<a id=\"device-retry\" class=\"btn btn-primary\" href=\"");
+	/* An unusable retry link starts the sign-in again, which repeats the check. */
+	if (url_safe(retry_url))
+		esc(&o, retry_url);
+	else
+		tenant_url(&o, company_id, "login");
+	put(&o, "\">");
+	txt(&o, "device_refused.retry");
+	put(&o, "</a>\n<a id=\"device-sign-out\" class=\"btn btn-secondary\" href=\"");
+	tenant_url(&o, company_id, "login");
+	put(&o, "\">");
+	txt(&o, "portal.logout");
+	put(&o, "</a>\n</div>\n<p class=\"code-note\">");
+	txt(&o, "error.support");
+	put(&o, "<br>\n");
+	txt(&o, "error.code_label");
+	put(&o, ": <code id=\"device-error-code\">");
+	esc(&o, shown);
+	put(&o, "</code></p>\n");
+	foot(&o);
+	return o.st;
 }
 
 int

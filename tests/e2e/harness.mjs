@@ -84,9 +84,13 @@ export async function cli(dir, args, input, env = {}) {
 }
 
 export function writeConfig(g, extra = '') {
+  // The device-check listener (client certificates requested), when asked for.
+  const device = g.devicePort ? `,
+              { address = "127.0.0.1"; port = ${g.devicePort}; tls = true;
+                cert = "server.crt"; key = "server.key"; client_certificates = true; }` : '';
   writeFileSync(join(g.dir, 'idgate.conf'), `
 listeners = ( { address = "127.0.0.1"; port = ${g.port}; tls = true;
-                cert = "server.crt"; key = "server.key"; } );
+                cert = "server.crt"; key = "server.key"; }${device} );
 workers = ${g.workers};
 public_url = "https://127.0.0.1:${g.port}";
 http = { max_body_bytes = 8192; max_header_bytes = 8192; drain_timeout_s = 10; };
@@ -105,12 +109,18 @@ ${extra}
 export class Gateway {
   // env: extra environment of the gateway and its CLI runs (e.g. the test
   // clock IDGATE_TEST_CLOCK_OFFSET of test builds); may be changed between runs.
-  constructor({ workers = 2 } = {}) { this.workers = workers; this.output = ''; this.env = {}; }
+  constructor({ workers = 2, deviceListener = false } = {}) {
+    this.workers = workers;
+    this.deviceListener = deviceListener;
+    this.output = '';
+    this.env = {};
+  }
 
   async setup() {
     this.dir = mkdtempSync(join(tmpdir(), 'idgate-e2e-'));
     this.port = await freePort();
     this.redisPort = await freePort();
+    if (this.deviceListener) this.devicePort = await freePort();
     this.redis = new Redis(this.redisPort, this.dir);
     await this.redis.start();
     await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt',

@@ -118,7 +118,7 @@ test_encode_rejects(void **state)
 	s.amr = 0x10;
 	assert_int_equal(idg_session_encode(&s, buf, sizeof(buf)), -1);
 	sample(&s);
-	s.flags = 0x4;	/* an unknown flag bit */
+	s.flags = 0x8;	/* an unknown flag bit */
 	assert_int_equal(idg_session_encode(&s, buf, sizeof(buf)), -1);
 	sample(&s);
 	s.csrf[10] = '|';
@@ -162,7 +162,7 @@ test_decode_rejects(void **state)
 		"1|acme|7|42|1700000000|1700000100|16|1|" CSRF,		/* amr */
 		"1|acme|7|42|1700000000|1700000100|1000|1|" CSRF,
 		"1|acme|7|42|1700000000|1700000100||1|" CSRF,
-		"1|acme|7|42|1700000000|1700000100|3|4|" CSRF,		/* flags */
+		"1|acme|7|42|1700000000|1700000100|3|8|" CSRF,		/* flags */
 		"1|acme|7|42|1700000000|1700000100|3|-1|" CSRF,
 		"1|acme|7|42|1700000000|1700000100|3|1|",		/* csrf */
 		"1|acme|7|42|1700000000|1700000100|3|1|" CSRF "x",
@@ -195,6 +195,69 @@ test_decode_rejects(void **state)
 	for (i = 0; i < strlen(GOOD); i++)
 		assert_int_equal(idg_session_decode(GOOD, (unsigned)i, &d), IDG_INVALID);
 	assert_int_equal(idg_session_decode(GOOD, (unsigned)strlen(GOOD), &d), IDG_OK);
+}
+
+/* Version 2: the device certificate that passed the check. */
+static void
+test_device_fields(void **state)
+{
+	static const char *bad[] = {
+		/* serial: not 32 lower-case hex digits */
+		"2|acme|7|42|1700000000|1700000100|7|0|" CSRF "|0123456789ABCDEF0123456789abcdef|TGFwdG9w",
+		"2|acme|7|42|1700000000|1700000100|7|0|" CSRF "|0123456789abcdef|TGFwdG9w",
+		/* name: empty, not base64url, a NUL, not UTF-8 */
+		"2|acme|7|42|1700000000|1700000100|7|0|" CSRF "|0123456789abcdef0123456789abcdef|",
+		"2|acme|7|42|1700000000|1700000100|7|0|" CSRF "|0123456789abcdef0123456789abcdef|TGF+dG9w",
+		"2|acme|7|42|1700000000|1700000100|7|0|" CSRF "|0123456789abcdef0123456789abcdef|AA",
+		"2|acme|7|42|1700000000|1700000100|7|0|" CSRF "|0123456789abcdef0123456789abcdef|_w",
+		/* version 2 needs both fields; version 1 takes none */
+		"2|acme|7|42|1700000000|1700000100|7|0|" CSRF,
+		"1|acme|7|42|1700000000|1700000100|7|0|" CSRF "|0123456789abcdef0123456789abcdef|TGFwdG9w",
+		"3|acme|7|42|1700000000|1700000100|7|0|" CSRF,
+	};
+	struct idg_session s, d;
+	char buf[IDG_SESSION_ENCODED_MAX + 1];
+	size_t i;
+	int n;
+
+	sample(&s);
+	s.amr |= IDG_AMR_CERT;
+	s.flags = IDG_SESSION_DEVICE_PENDING;
+	snprintf(s.device_serial, sizeof(s.device_serial), "0123456789abcdef0123456789abcdef");
+	/* The longest name: 64 bytes of UTF-8 (a '|' too: it is encoded). */
+	snprintf(s.device_name, sizeof(s.device_name), "%s",
+	    "ノートPC|ノートPC|ノートPC|ノートPC|ノートPC|1234");
+	assert_int_equal(strlen(s.device_name), 64);
+	n = idg_session_encode(&s, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(buf[0], '2');
+	assert_int_equal(idg_session_decode(buf, (unsigned)n, &d), IDG_OK);
+	assert_string_equal(d.device_serial, s.device_serial);
+	assert_string_equal(d.device_name, s.device_name);
+	assert_int_equal(d.flags, IDG_SESSION_DEVICE_PENDING);
+	assert_int_equal(d.amr, s.amr);
+
+	/* A serial without a name (or a bad one) is not encodable. */
+	s.device_name[0] = '\0';
+	assert_int_equal(idg_session_encode(&s, buf, sizeof(buf)), -1);
+	snprintf(s.device_serial, sizeof(s.device_serial), "not hex");
+	snprintf(s.device_name, sizeof(s.device_name), "Laptop");
+	assert_int_equal(idg_session_encode(&s, buf, sizeof(buf)), -1);
+
+	/* No device: still version 1, readable by older gateways. */
+	sample(&s);
+	n = idg_session_encode(&s, buf, sizeof(buf));
+	assert_int_equal(buf[0], '1');
+	assert_int_equal(idg_session_decode(buf, (unsigned)n, &d), IDG_OK);
+	assert_string_equal(d.device_serial, "");
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(idg_session_decode(bad[i], (unsigned)strlen(bad[i]), &d),
+		    IDG_INVALID);
+	n = snprintf(buf, sizeof(buf), "2|acme|7|42|1|1|7|0|%s|%s|%s", CSRF,
+	    "0123456789abcdef0123456789abcdef", "TGFwdG9w");
+	assert_int_equal(idg_session_decode(buf, (unsigned)n, &d), IDG_OK);
+	assert_string_equal(d.device_name, "Laptop");
 }
 
 static void
@@ -423,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_encode_rejects),
 		cmocka_unit_test(test_decode_rejects),
+		cmocka_unit_test(test_device_fields),
 		cmocka_unit_test(test_key_and_id),
 		cmocka_unit_test_setup_teardown(test_store_new, setup_clock, restore_clock),
 		cmocka_unit_test_setup_teardown(test_memory_crud, setup_clock, restore_clock),

@@ -170,6 +170,25 @@ test_error_codes(void **state)
 		{ "store_unavailable", 503 },
 		{ "service_unavailable", 503 },
 		{ "internal_error", 500 },
+		{ "device_certificate_required", 403 },
+		{ "device_cert_none", 403 },
+		{ "device_cert_malformed", 403 },
+		{ "device_cert_foreign", 403 },
+		{ "device_cert_expired", 403 },
+		{ "device_cert_not_yet_valid", 403 },
+		{ "device_cert_revoked", 403 },
+		{ "device_cert_other_user", 403 },
+		{ "device_cert_unknown", 403 },
+		{ "device_license_required", 403 },
+		{ "device_license_exhausted", 409 },
+		{ "device_license_in_use", 409 },
+		{ "device_certificate_limit", 409 },
+		{ "device_certificates_held", 409 },
+		{ "device_ca_missing", 409 },
+		{ "invalid_csr", 400 },
+		{ "invalid_enrolment_token", 401 },
+		{ "device_not_found", 404 },
+		{ "device_check_unavailable", 503 },
 	};
 	size_t i;
 
@@ -181,6 +200,42 @@ test_error_codes(void **state)
 			fail_msg("%s: status %d, want %d", want[i].code, d->http_status,
 			    want[i].status);
 	}
+}
+
+/*
+ * The texts the device pages print (pages.c): a key missing from the table
+ * would be shown as the key itself, which the table walk above cannot see.
+ */
+static void
+test_device_page_keys(void **state)
+{
+	static const char *const keys[] = {
+		"portal.device", "portal.devices", "devices.title", "devices.intro",
+		"devices.no_license", "devices.pending", "devices.count", "devices.none",
+		"devices.limit", "devices.col.name", "devices.col.type", "devices.col.serial",
+		"devices.col.not_after", "devices.col.state", "devices.col.actions",
+		"devices.state.valid", "devices.state.revoked", "devices.state.expired",
+		"devices.current", "devices.revoke", "devices.enrol.title", "devices.enrol.intro",
+		"devices.enrol.name", "devices.enrol.name_hint", "devices.enrol.legacy",
+		"devices.enrol.legacy_hint", "devices.enrol.submit", "devices.token.title",
+		"devices.token.intro", "devices.token.submit", "devices.otp.intro",
+		"devices.otp.once", "devices.otp.download", "devices.token.result",
+		"devices.token.command", "devices.token.once", "devices.notice.enrolled",
+		"devices.notice.revoked", "devices.notice.token", "devices.back",
+		"device_refused.title", "device_refused.no_device", "device_refused.enrol",
+		"device_refused.retry",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!idg_i18n_has(IDG_LANG_EN, keys[i]) || !idg_i18n_has(IDG_LANG_JA, keys[i]))
+			fail_msg("%s lacks a text in some language", keys[i]);
+		if (!has_non_ascii(idg_i18n(IDG_LANG_JA, keys[i])))
+			fail_msg("%s is not translated to Japanese", keys[i]);
+	}
+	/* the compatibility format names its algorithms in both languages */
+	assert_non_null(strstr(idg_i18n(IDG_LANG_EN, "devices.enrol.legacy"), "3DES/SHA-1"));
+	assert_non_null(strstr(idg_i18n(IDG_LANG_JA, "devices.enrol.legacy"), "3DES/SHA-1"));
 }
 
 static void
@@ -235,6 +290,7 @@ main(void)
 		cmocka_unit_test(test_fallbacks),
 		cmocka_unit_test(test_error_texts),
 		cmocka_unit_test(test_error_codes),
+		cmocka_unit_test(test_device_page_keys),
 		cmocka_unit_test(test_error_table_sane),
 		cmocka_unit_test(test_error_unknown_and_masked),
 	};

@@ -3,8 +3,11 @@
  * form, stable ids, autocomplete hints and CSRF token; every dynamic value
  * is escaped (a <script> display name stays text); no script or inline
  * style; tags balance; the language switch and back links cannot point off
- * site; the JSON error body parses and names its code; the embedded
- * stylesheet is there. Not a browser test (tests/e2e).
+ * site; the device pages show revoke buttons for valid certificates only,
+ * enrol forms only when allowed and one-time secrets only when given; the
+ * device check page names every refusal code in both languages; the JSON
+ * error body parses and names its code; the embedded stylesheet is there.
+ * Not a browser test (tests/e2e).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gateway/util/buf.h"
@@ -275,7 +279,7 @@ test_portal(void **state)
 
 	idg_buf_init(&b, PAGE_MAX);
 	assert_int_equal(idg_page_portal(&b, &ctx, "acme", "Acme & Co", XSS,
-	    "u@example.jp", apps, 4, "csrf-xyz"), IDG_OK);
+	    "u@example.jp", apps, 4, "csrf-xyz", NULL), IDG_OK);
 	common(&b, IDG_LANG_EN);
 	has(&b, "Acme &amp; Co");
 	has(&b, "<strong id=\"user-name\">" XSS_ESC "</strong>");
@@ -296,6 +300,65 @@ test_portal(void **state)
 	has(&b, "<input type=\"hidden\" name=\"csrf\" value=\"csrf-xyz\">");
 	has(&b, "<button id=\"logout\" type=\"submit\"");
 	has(&b, "href=\"/t/acme/portal?lang=ja\"");
+	lacks(&b, "id=\"portal-device\"");
+	lacks(&b, "id=\"portal-devices-link\"");
+	idg_buf_free(&b);
+}
+
+static void
+test_portal_device(void **state)
+{
+	struct idg_portal_device dev = { XSS, "0123456789abcdef0123456789abcdef", true };
+	struct idg_page_ctx ctx = { IDG_LANG_EN, "/t/acme/portal", NULL };
+	struct idg_buf b;
+
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_portal(&b, &ctx, "acme", "Acme", "Taro", "t@example.jp",
+	    NULL, 0, "c", &dev), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<p id=\"portal-device\" class=\"device-line\"><span class=\"muted\">"
+	    "Signed in with device certificate:</span> <strong>" XSS_ESC "</strong> "
+	    "(<code>01234567&hellip;</code>)</p>");
+	lacks(&b, "89abcdef0123");		/* only the first 8 characters */
+	has(&b, "<a id=\"portal-devices-link\" class=\"btn btn-secondary\" "
+	    "href=\"/t/acme/devices\">Devices</a>");
+	idg_buf_free(&b);
+
+	/* Japanese; a serial from data is escaped even when cut */
+	dev.name = "会社のPC";
+	dev.serial = "<script>alert(1)";
+	ctx.lang = IDG_LANG_JA;
+	assert_int_equal(idg_page_portal(&b, &ctx, "acme", "Acme", "太郎", "t@example.jp",
+	    NULL, 0, "c", &dev), IDG_OK);
+	common(&b, IDG_LANG_JA);
+	has(&b, "使用中のデバイス証明書:</span> <strong>会社のPC</strong> "
+	    "(<code>&lt;script&gt;&hellip;</code>)");
+	has(&b, "href=\"/t/acme/devices\">デバイス証明書</a>");
+	idg_buf_free(&b);
+
+	/* no device checked in this session, but the option held: the link only */
+	dev.name = "";
+	assert_int_equal(idg_page_portal(&b, &ctx, "acme", "Acme", "太郎", "t@example.jp",
+	    NULL, 0, "c", &dev), IDG_OK);
+	lacks(&b, "id=\"portal-device\"");
+	has(&b, "id=\"portal-devices-link\"");
+	idg_buf_free(&b);
+
+	/* a device but no option: the line only; no serial: no parentheses */
+	dev.name = "PC";
+	dev.serial = NULL;
+	dev.licensed = false;
+	assert_int_equal(idg_page_portal(&b, &ctx, "acme", "Acme", "太郎", "t@example.jp",
+	    NULL, 0, "c", &dev), IDG_OK);
+	has(&b, "<strong>PC</strong></p>");
+	lacks(&b, "id=\"portal-devices-link\"");
+	lacks(&b, "/t/acme/devices");
+	idg_buf_free(&b);
+
+	dev.name = NULL;
+	assert_int_equal(idg_page_portal(&b, &ctx, "acme", "Acme", "x", "y", NULL, 0, "c",
+	    &dev), IDG_OK);
+	lacks(&b, "id=\"portal-device\"");
 	idg_buf_free(&b);
 }
 
@@ -306,7 +369,7 @@ test_portal_empty(void **state)
 
 	idg_buf_init(&b, PAGE_MAX);
 	assert_int_equal(idg_page_portal(&b, &ja, "acme", "Acme", "山田 太郎", "t@example.jp",
-	    NULL, 0, "c"), IDG_OK);
+	    NULL, 0, "c", NULL), IDG_OK);
 	common(&b, IDG_LANG_JA);
 	has(&b, "<div id=\"portal-apps\">\n<div id=\"portal-empty\" class=\"empty\">");
 	has(&b, "まだ利用できるアプリが割り当てられていません。");
@@ -315,9 +378,9 @@ test_portal_empty(void **state)
 	lacks(&b, "<ul class=\"app-list\">");
 	idg_buf_free(&b);
 
-	assert_int_equal(idg_page_portal(&b, &ja, "acme", "Acme", "x", "y", NULL, 2, "c"),
+	assert_int_equal(idg_page_portal(&b, &ja, "acme", "Acme", "x", "y", NULL, 2, "c", NULL),
 	    IDG_INVALID);
-	assert_int_equal(idg_page_portal(&b, &ja, "acme", "Acme", "x", "y", NULL, 0, NULL),
+	assert_int_equal(idg_page_portal(&b, &ja, "acme", "Acme", "x", "y", NULL, 0, NULL, NULL),
 	    IDG_INVALID);
 	idg_buf_free(&b);
 }
@@ -413,6 +476,488 @@ test_error_page(void **state)
 	idg_buf_free(&b);
 }
 
+/* How many times needle occurs in the page. */
+static size_t
+count(const struct idg_buf *b, const char *needle)
+{
+	const char *p = b->data;
+	size_t n = 0;
+
+	while (p != NULL && (p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+#define SERIAL_A "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+#define SERIAL_B "ffeeddccbbaa99887766554433221100"
+#define SERIAL_C "1111222233334444555566667777888f"
+
+static const struct idg_device_row dev_rows[] = {
+	{ SERIAL_A, "Office PC", "windows", "2031-04-01", "valid", true },
+	{ SERIAL_B, "Old phone", "", "2030-01-02", "revoked", false },
+	{ SERIAL_C, "Laptop", "macos", "2025-12-31", "expired", false },
+};
+
+static const struct idg_page_ctx dev_en = { IDG_LANG_EN, "/t/acme/devices", NULL };
+static const struct idg_page_ctx dev_ja = { IDG_LANG_JA, "/t/acme/devices", NULL };
+
+/* A licensed user below the limit, nothing to show once. */
+static struct idg_devices_page
+devices_page(void)
+{
+	struct idg_devices_page p = { 0 };
+
+	p.company_id = "acme";
+	p.csrf = "csrf-dev";
+	p.rows = dev_rows;
+	p.nrows = 3;
+	p.valid = 1;
+	p.limit = 10;
+	p.licensed = true;
+	p.may_enrol = true;
+	return p;
+}
+
+static void
+test_devices(void **state)
+{
+	struct idg_devices_page p = devices_page();
+	struct idg_buf b;
+
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<title>Devices - idgate</title>");
+	has(&b, "<h1>Devices</h1>");
+	has(&b, "<table id=\"device-table\" class=\"table\">");
+	has(&b, "<th scope=\"col\">Serial number</th>");
+	has(&b, "<th scope=\"col\">Valid until</th>");
+	has(&b, "<tr id=\"device-row-" SERIAL_A "\" class=\"current\">");
+	has(&b, "<tr id=\"device-row-" SERIAL_B "\">");
+	has(&b, "<tr id=\"device-row-" SERIAL_C "\">");
+	/* the serial cut to 8 characters, in full in the title */
+	has(&b, "<code title=\"" SERIAL_A "\">0a1b2c3d&hellip;</code>");
+	has(&b, "<code title=\"" SERIAL_B "\">ffeeddcc&hellip;</code>");
+	has(&b, "<td>windows</td>");
+	has(&b, "<td>2031-04-01</td>");
+	has(&b, "<span class=\"badge badge-valid\">Valid</span>");
+	has(&b, "<span class=\"badge badge-revoked\">Revoked</span>");
+	has(&b, "<span class=\"badge badge-expired\">Expired</span>");
+	has(&b, "Office PC</span> <span id=\"device-current\" class=\"badge badge-current\">"
+	    "This device</span>");
+	assert_int_equal(count(&b, "badge-current"), 1);
+	/* a revoke form for the valid row only */
+	has(&b, "<form class=\"form\" method=\"post\" action=\"/t/acme/devices\">\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"csrf-dev\">\n"
+	    "<input type=\"hidden\" name=\"action\" value=\"revoke\">\n"
+	    "<input type=\"hidden\" name=\"serial\" value=\"" SERIAL_A "\">\n"
+	    "<button id=\"revoke-" SERIAL_A "\" type=\"submit\"");
+	has(&b, ">Revoke<span class=\"visually-hidden\">: Office PC</span></button>");
+	lacks(&b, "id=\"revoke-" SERIAL_B "\"");
+	lacks(&b, "id=\"revoke-" SERIAL_C "\"");
+	assert_int_equal(count(&b, "name=\"action\" value=\"revoke\""), 1);
+	has(&b, "<p id=\"device-count\" class=\"muted\">Valid certificates: "
+	    "<strong>1</strong> / 10</p>");
+	/* enrol this device */
+	has(&b, "<form id=\"enrol-form\" class=\"form\" method=\"post\" "
+	    "action=\"/t/acme/devices\">\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"csrf-dev\">\n"
+	    "<input type=\"hidden\" name=\"action\" value=\"enrol\">");
+	has(&b, "<label for=\"device_name\">Device name</label>");
+	has(&b, "<input id=\"device_name\" name=\"device_name\" type=\"text\" "
+	    "autocomplete=\"off\" maxlength=\"64\" required");
+	has(&b, "<input id=\"legacy\" name=\"legacy\" type=\"checkbox\" value=\"1\"");
+	has(&b, "<label for=\"legacy\">Compatibility format for old systems (3DES/SHA-1)</label>");
+	has(&b, "<button id=\"enrol-submit\" type=\"submit\"");
+	/* an enrolment token for the tool */
+	has(&b, "<form id=\"token-form\" class=\"form\" method=\"post\" "
+	    "action=\"/t/acme/devices\">\n"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"csrf-dev\">\n"
+	    "<input type=\"hidden\" name=\"action\" value=\"token\">");
+	has(&b, "idgate enroll");
+	has(&b, "<button id=\"token-submit\" type=\"submit\"");
+	/* every form carries the token: revoke, enrol, token, sign-out */
+	assert_int_equal(count(&b, "<form"), 4);
+	assert_int_equal(count(&b, "<input type=\"hidden\" name=\"csrf\" value=\"csrf-dev\">"),
+	    4);
+	has(&b, "<a id=\"devices-back\" class=\"btn btn-secondary\" href=\"/t/acme/portal\">");
+	has(&b, "<form id=\"logout-form\" method=\"post\" action=\"/t/acme/logout\">");
+	has(&b, "href=\"/t/acme/devices?lang=ja\"");
+	lacks(&b, "id=\"device-result\"");
+	lacks(&b, "id=\"device-otp\"");
+	lacks(&b, "id=\"token-result\"");
+	lacks(&b, "id=\"devices-pending\"");
+	lacks(&b, "id=\"devices-no-license\"");
+	lacks(&b, "id=\"devices-limit\"");
+	lacks(&b, "id=\"form-error\"");
+	lacks(&b, "id=\"form-notice\"");
+	lacks(&b, ">devices.");	/* no text is missing */
+	idg_buf_free(&b);
+}
+
+static void
+test_devices_ja(void **state)
+{
+	struct idg_devices_page p = devices_page();
+	struct idg_buf b;
+
+	p.notice_key = "devices.notice.revoked";
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_devices(&b, &dev_ja, &p), IDG_OK);
+	common(&b, IDG_LANG_JA);
+	has(&b, "<title>デバイス証明書 - idgate</title>");
+	has(&b, "<h1>デバイス証明書</h1>");
+	has(&b, "<th scope=\"col\">シリアル番号</th>");
+	has(&b, "<span class=\"badge badge-valid\">有効</span>");
+	has(&b, "<span class=\"badge badge-revoked\">失効</span>");
+	has(&b, "<span class=\"badge badge-expired\">期限切れ</span>");
+	has(&b, "class=\"badge badge-current\">この端末</span>");
+	has(&b, "有効な証明書: <strong>1</strong> / 10");
+	has(&b, "<label for=\"legacy\">古いシステム向けの互換形式（3DES/SHA-1）</label>");
+	has(&b, "<h2 id=\"token-heading\">登録用トークンの作成</h2>");
+	has(&b, "<div id=\"form-notice\" class=\"alert alert-info\" role=\"status\">\n"
+	    "<p>証明書を失効させました。</p>");
+	has(&b, "id=\"enrol-form\"");
+	has(&b, "id=\"token-form\"");
+	has(&b, "aria-current=\"true\">日本語</a>");
+	lacks(&b, ">devices.");
+	idg_buf_free(&b);
+}
+
+static void
+test_devices_escapes(void **state)
+{
+	const struct idg_device_row rows[] = {
+		{ XSS, XSS, XSS, XSS, "valid", true },
+		{ "a\"b", "n", "t", "d", XSS, false },
+	};
+	struct idg_devices_page p = devices_page();
+	struct idg_buf b;
+
+	p.rows = rows;
+	p.nrows = 2;
+	p.csrf = "t\"><script>";
+	p.otp = XSS;
+	p.download_url = "/t/acme/devices/download?id=1&x=\"2\"";
+	p.token = XSS;
+	p.enroll_command = "idgate enroll --token '<x>' & \"y\"";
+	p.error_key = "<b>key";
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<tr id=\"device-row-" XSS_ESC "\" class=\"current\">");
+	has(&b, "<span class=\"device-name\">" XSS_ESC "</span>");
+	has(&b, "<td>" XSS_ESC "</td>");	/* type and date */
+	has(&b, "<code title=\"" XSS_ESC "\">&lt;script&gt;&hellip;</code>");
+	has(&b, "<input type=\"hidden\" name=\"serial\" value=\"" XSS_ESC "\">");
+	has(&b, "<button id=\"revoke-" XSS_ESC "\"");
+	has(&b, "<tr id=\"device-row-a&quot;b\">");
+	/* an unknown state is shown as text, never as a class */
+	has(&b, "<span class=\"badge badge-other\">" XSS_ESC "</span>");
+	lacks(&b, "id=\"revoke-a&quot;b\"");
+	has(&b, "value=\"t&quot;&gt;&lt;script&gt;\"");
+	has(&b, "<code id=\"device-otp\">" XSS_ESC "</code>");
+	has(&b, "href=\"/t/acme/devices/download?id=1&amp;x=&quot;2&quot;\" download>");
+	has(&b, "<code id=\"enrol-token\">" XSS_ESC "</code>");
+	has(&b, "<code id=\"enrol-command\">idgate enroll --token &#39;&lt;x&gt;&#39; &amp; "
+	    "&quot;y&quot;</code>");
+	has(&b, "&lt;b&gt;key");
+	idg_buf_free(&b);
+}
+
+static void
+test_devices_results(void **state)
+{
+	struct idg_devices_page p = devices_page();
+	struct idg_buf b;
+
+	/* after enrolment: the password and the file, once */
+	p.otp = "ABCD-EFGH-JKLM-NPQR";
+	p.download_url = "/t/acme/devices/download?id=42";
+	p.notice_key = "devices.notice.enrolled";
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<div id=\"device-result\" class=\"alert alert-success result\" role=\"status\">");
+	has(&b, "Download the certificate file (PKCS#12) and import it with this one-time "
+	    "password:");
+	has(&b, "<code id=\"device-otp\">ABCD-EFGH-JKLM-NPQR</code>");
+	has(&b, "It is shown only once.");
+	has(&b, "<a id=\"device-download\" class=\"btn btn-primary\" "
+	    "href=\"/t/acme/devices/download?id=42\" download>");
+	has(&b, "The certificate has been issued.");
+	lacks(&b, "id=\"token-result\"");
+	idg_buf_free(&b);
+
+	/* Japanese; a download link that could run script is not linked */
+	p.download_url = "javascript:alert(1)";
+	assert_int_equal(idg_page_devices(&b, &dev_ja, &p), IDG_OK);
+	common(&b, IDG_LANG_JA);
+	has(&b, "<code id=\"device-otp\">ABCD-EFGH-JKLM-NPQR</code>");
+	has(&b, "ワンタイムパスワード");
+	lacks(&b, "id=\"device-download\"");
+	idg_buf_free(&b);
+
+	/* after action=token: the token and the command */
+	p.otp = NULL;
+	p.download_url = NULL;
+	p.notice_key = NULL;
+	p.token = "tok_0123456789";
+	p.enroll_command = "idgate enroll --url https://id.example/t/acme --token tok_0123456789";
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<div id=\"token-result\" class=\"alert alert-success result\" role=\"status\">");
+	has(&b, "<code id=\"enrol-token\">tok_0123456789</code>");
+	has(&b, "<code id=\"enrol-command\">idgate enroll --url https://id.example/t/acme "
+	    "--token tok_0123456789</code>");
+	has(&b, "10 minutes");
+	has(&b, "used once");
+	lacks(&b, "id=\"device-result\"");
+	lacks(&b, "id=\"device-otp\"");
+	lacks(&b, "id=\"device-download\"");
+	idg_buf_free(&b);
+
+	assert_int_equal(idg_page_devices(&b, &dev_ja, &p), IDG_OK);
+	common(&b, IDG_LANG_JA);
+	has(&b, "10分間");
+	has(&b, "id=\"enrol-command\"");
+	idg_buf_free(&b);
+
+	/* empty values show nothing */
+	p.token = "";
+	p.otp = "";
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	lacks(&b, "id=\"token-result\"");
+	lacks(&b, "id=\"device-result\"");
+	idg_buf_free(&b);
+}
+
+static void
+test_devices_states(void **state)
+{
+	struct idg_devices_page p = devices_page();
+	struct idg_buf b;
+
+	/* at the limit: no enrol forms, a hint, revoke still possible */
+	p.valid = 10;
+	p.may_enrol = false;
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	lacks(&b, "id=\"enrol-form\"");
+	lacks(&b, "id=\"token-form\"");
+	lacks(&b, "name=\"device_name\"");
+	has(&b, "<p id=\"devices-limit\" class=\"hint\">");
+	has(&b, "<strong>10</strong> / 10");
+	has(&b, "id=\"revoke-" SERIAL_A "\"");
+	idg_buf_free(&b);
+
+	/* no license: the sentence, no count, no forms */
+	p = devices_page();
+	p.licensed = false;
+	p.may_enrol = false;
+	p.nrows = 0;
+	p.valid = 0;
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<p id=\"devices-no-license\">You have no device-certificate license. "
+	    "Ask your administrator to assign one.</p>");
+	has(&b, "<p id=\"devices-none\" class=\"empty\">");
+	lacks(&b, "id=\"device-count\"");
+	lacks(&b, "id=\"device-table\"");
+	lacks(&b, "id=\"enrol-form\"");
+	lacks(&b, "id=\"token-form\"");
+	lacks(&b, "id=\"devices-limit\"");
+	idg_buf_free(&b);
+	assert_int_equal(idg_page_devices(&b, &dev_ja, &p), IDG_OK);
+	common(&b, IDG_LANG_JA);
+	has(&b, "デバイス証明書のライセンスが割り当てられていません。");
+	idg_buf_free(&b);
+
+	/* signed in up to the device check: the first device, then sign in again */
+	p = devices_page();
+	p.pending = true;
+	p.nrows = 0;
+	p.valid = 0;
+	p.error_key = "error.device_certificate_limit";
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<div id=\"devices-pending\" class=\"alert alert-info\">\n<p>Your sign-in is not "
+	    "complete yet: only a first device can be enrolled here. After installing the "
+	    "certificate, sign in again.</p>");
+	has(&b, "id=\"enrol-form\"");
+	has(&b, "id=\"logout-form\"");
+	has(&b, "<div id=\"form-error\" class=\"alert alert-error\" role=\"alert\">");
+	has(&b, "maximum of 10 valid device certificates");
+	lacks(&b, "id=\"devices-back\"");	/* the portal is not open yet */
+	lacks(&b, "/t/acme/portal");
+	idg_buf_free(&b);
+	assert_int_equal(idg_page_devices(&b, &dev_ja, &p), IDG_OK);
+	common(&b, IDG_LANG_JA);
+	has(&b, "ログインはまだ完了していません。");
+	idg_buf_free(&b);
+}
+
+static void
+test_devices_refuses(void **state)
+{
+	struct idg_devices_page p = devices_page();
+	struct idg_buf b;
+
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_devices(&b, &dev_en, NULL), IDG_INVALID);
+	assert_int_equal(idg_page_devices(&b, NULL, &p), IDG_INVALID);
+	assert_int_equal(idg_page_devices(NULL, &dev_en, &p), IDG_INVALID);
+	p.company_id = NULL;
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_INVALID);
+	p.company_id = "../x";
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_INVALID);
+	p.company_id = "A";
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_INVALID);
+	p = devices_page();
+	p.csrf = NULL;
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_INVALID);
+	p = devices_page();
+	p.rows = NULL;
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_INVALID);
+	assert_int_equal(b.len, 0);
+	idg_buf_free(&b);
+
+	/* a buffer too small for the page fails instead of truncating */
+	p = devices_page();
+	idg_buf_init(&b, 1024);
+	assert_int_equal(idg_page_devices(&b, &dev_en, &p), IDG_INVALID);
+	idg_buf_free(&b);
+}
+
+static void
+test_device_refused(void **state)
+{
+	static const struct {
+		const char	*code;
+		const char	*en;
+		const char	*ja;
+	} cases[] = {
+		{ "device_cert_none", "No device certificate was presented. Use a device with "
+		  "your certificate installed, or install it on this device.",
+		  "デバイス証明書が提示されませんでした。" },
+		{ "device_cert_malformed", "could not be read", "読み取れない" },
+		{ "device_cert_foreign",
+		  "The certificate was not issued by your organisation&#39;s device CA.",
+		  "デバイスCAが発行したものではありません" },
+		{ "device_cert_expired", "certificate has expired", "有効期限が切れています" },
+		{ "device_cert_not_yet_valid", "is not valid yet", "有効期間前です" },
+		{ "device_cert_revoked", "This device&#39;s certificate has been revoked.",
+		  "失効しています" },
+		{ "device_cert_other_user", "The certificate belongs to another user.",
+		  "別のユーザーのもの" },
+		{ "device_cert_unknown", "The certificate is not known to your organisation.",
+		  "登録されていません" },
+		{ "device_license_required", "You have no device-certificate license. "
+		  "Ask your administrator.", "ライセンスが割り当てられていません" },
+		{ "device_ca_missing", "Your organisation has no device CA yet. "
+		  "Ask your administrator.", "まだデバイスCAがありません" },
+	};
+	struct idg_page_ctx ctx = { IDG_LANG_EN, "/t/acme/device", NULL };
+	char want[128];
+	struct idg_buf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int l;
+
+		for (l = 0; l < 2; l++) {
+			ctx.lang = l == 0 ? IDG_LANG_EN : IDG_LANG_JA;
+			idg_buf_init(&b, PAGE_MAX);
+			assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", cases[i].code,
+			    NULL, "/t/acme/device?return=%2Ft%2Facme%2Fportal"), IDG_OK);
+			common(&b, ctx.lang);
+			snprintf(want, sizeof(want), "<code id=\"device-error-code\">%s</code>",
+			    cases[i].code);
+			has(&b, want);
+			has(&b, l == 0 ? cases[i].en : cases[i].ja);
+			has(&b, l == 0 ? "<h1 id=\"error-title\">Device check failed</h1>" :
+			    "<h1 id=\"error-title\">デバイス確認ができません</h1>");
+			has(&b, "<a id=\"device-retry\" class=\"btn btn-primary\" "
+			    "href=\"/t/acme/device?return=%2Ft%2Facme%2Fportal\">");
+			has(&b, l == 0 ? ">Try again</a>" : ">もう一度試す</a>");
+			has(&b, "<a id=\"device-sign-out\" class=\"btn btn-secondary\" "
+			    "href=\"/t/acme/login\">");
+			lacks(&b, "id=\"device-enrol-link\"");
+			lacks(&b, ">error.");	/* every code has its sentence */
+			idg_buf_free(&b);
+		}
+	}
+}
+
+static void
+test_device_refused_links(void **state)
+{
+	struct idg_page_ctx ctx = { IDG_LANG_EN, "/t/acme/device", NULL };
+	struct idg_buf b;
+
+	/* a first device may be enrolled */
+	idg_buf_init(&b, PAGE_MAX);
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", "device_cert_none",
+	    "/t/acme/devices", "/t/acme/device"), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<p id=\"device-enrol\">You have no device yet? <a id=\"device-enrol-link\" "
+	    "href=\"/t/acme/devices\">Enrol this device</a></p>");
+	idg_buf_free(&b);
+	ctx.lang = IDG_LANG_JA;
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", "device_cert_none",
+	    "/t/acme/devices", "/t/acme/device"), IDG_OK);
+	common(&b, IDG_LANG_JA);
+	has(&b, "href=\"/t/acme/devices\">この端末を登録</a>");
+	has(&b, ">ログアウト</a>");
+	idg_buf_free(&b);
+	ctx.lang = IDG_LANG_EN;
+
+	/* links that could run script or leave the site are not used */
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", "device_cert_none",
+	    "javascript:alert(1)", "//evil.example/x"), IDG_OK);
+	common(&b, IDG_LANG_EN);
+	lacks(&b, "id=\"device-enrol-link\"");
+	lacks(&b, "evil.example");
+	has(&b, "<a id=\"device-retry\" class=\"btn btn-primary\" href=\"/t/acme/login\">");
+	idg_buf_free(&b);
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", "device_cert_none", NULL,
+	    "https://device.example/t/acme/device?a=1&b=\"2\""), IDG_OK);
+	has(&b, "href=\"https://device.example/t/acme/device?a=1&amp;b=&quot;2&quot;\"");
+	idg_buf_free(&b);
+
+	/* an unlisted code never shows under its own name */
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", XSS, NULL, "/t/acme/device"),
+	    IDG_OK);
+	common(&b, IDG_LANG_EN);
+	has(&b, "<code id=\"device-error-code\">device_certificate_required</code>");
+	has(&b, "certificate issued by your company");
+	lacks(&b, "&lt;script");
+	idg_buf_free(&b);
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", "internal_error", NULL,
+	    "/t/acme/device"), IDG_OK);
+	has(&b, "<code id=\"device-error-code\">device_certificate_required</code>");
+	idg_buf_free(&b);
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "acme", NULL, NULL, NULL), IDG_OK);
+	has(&b, "<code id=\"device-error-code\">device_certificate_required</code>");
+	has(&b, "id=\"device-retry\" class=\"btn btn-primary\" href=\"/t/acme/login\"");
+	idg_buf_free(&b);
+
+	/* the company ID goes into URLs: it must be one */
+	assert_int_equal(idg_page_device_refused(&b, &ctx, NULL, "device_cert_none", NULL,
+	    "/t/acme/device"), IDG_INVALID);
+	assert_int_equal(idg_page_device_refused(&b, &ctx, "A\"<", "device_cert_none", NULL,
+	    "/t/acme/device"), IDG_INVALID);
+	assert_int_equal(idg_page_device_refused(&b, NULL, "acme", "device_cert_none", NULL,
+	    "/t/acme/device"), IDG_INVALID);
+	assert_int_equal(idg_page_device_refused(NULL, &ctx, "acme", "device_cert_none", NULL,
+	    "/t/acme/device"), IDG_INVALID);
+	assert_int_equal(b.len, 0);
+	idg_buf_free(&b);
+}
+
 static void
 check_json(const char *code, enum idg_lang lang, const char *want_code, const char *want_in)
 {
@@ -486,6 +1031,15 @@ main(void)
 		cmocka_unit_test(test_company),
 		cmocka_unit_test(test_portal),
 		cmocka_unit_test(test_portal_empty),
+		cmocka_unit_test(test_portal_device),
+		cmocka_unit_test(test_devices),
+		cmocka_unit_test(test_devices_ja),
+		cmocka_unit_test(test_devices_escapes),
+		cmocka_unit_test(test_devices_results),
+		cmocka_unit_test(test_devices_states),
+		cmocka_unit_test(test_devices_refuses),
+		cmocka_unit_test(test_device_refused),
+		cmocka_unit_test(test_device_refused_links),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_error_page),
 		cmocka_unit_test(test_json_error),
