@@ -42,7 +42,10 @@ trap cleanup EXIT
 
 http_port=${IDGATE_PORT:-8443}
 port_free "$http_port" || http_port=$(pick_port)
+device_port=${IDGATE_DEVICE_PORT:-8444}
+{ port_free "$device_port" && [ "$device_port" != "$http_port" ]; } || device_port=$(pick_port)
 sed -e "s/port = 8443;/port = $http_port;/" \
+    -e "s/port = 8444;/port = $device_port;/" \
     -e "s#https://localhost:8443#https://localhost:$http_port#" \
     -e "s/redis = { host = \"127.0.0.1\"; port = 6379; };/redis = { host = \"127.0.0.1\"; port = $redis_port; };/" \
     -e "s#\.\./var/demo/#$demo/#g" \
@@ -77,6 +80,8 @@ cat <<TXT
   users:     alice@demo.example / $pw    bob@demo.example / $pw
   OIDC:      issuer https://localhost:$http_port/oidc/demo  (discovery under /.well-known/openid-configuration)
              client_id demo-app, client_secret $client_secret, assigned to the staff group (alice)
+  devices:   https://localhost:$http_port/t/demo/devices   device check listener: https://localhost:$device_port
+             (turn the option on: $bin cert license --tenant demo --count 10 -c $conf)
   health:    https://localhost:$http_port/healthz   metrics: https://localhost:$http_port/metrics
   admin CLI: $bin user list --tenant demo -c $conf
   The TLS certificate is self-signed ($demo/tls/server.crt). Ctrl-C stops.

@@ -26,10 +26,6 @@
 static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
 	"oidc", "policy", "billing", "report", "cert", "enroll", NULL };
 
-/* cli_cert.c: argv[0] is the verb (license, assign, issue, list, ...). */
-int	cli_cert(struct cli *c, int argc, char **argv);
-/* cli_enroll.c: the enrolment client; argv holds its options. Needs no config. */
-int	cli_enroll(int argc, char **argv);
 
 int
 idg_cli_handles(const char *name)
@@ -99,7 +95,7 @@ idg_cli_usage(void)
 	    "           [--grant authorization_code|refresh_token|client_credentials ...]\n"
 	    "           [--id-token-alg RS256|ES256] [--pairwise] [--initiate-login-uri URI]\n"
 	    "           [--access-token-ttl S] [--id-token-ttl S] [--refresh-token-ttl S]\n"
-	    "           [--resource-server] [--client-id ID] [--json]\n"
+	    "           [--resource-server] [--device-required] [--client-id ID] [--json]\n"
 	    "      register a relying party; a confidential client's secret is printed once;\n"
 	    "      redirect URIs are https (http only on loopback), matched exactly\n"
 	    "  oidc client list --tenant ID [--json]\n"

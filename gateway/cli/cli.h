@@ -1,7 +1,8 @@
 /*
  * cli.h - the administrative subcommands of the idgate binary: migrate,
- * tenant, user, group, audit, oidc, policy (the daemon itself and check-config
- * live in main.c).
+ * tenant, user, group, audit, oidc, policy, billing, report, cert (the daemon
+ * itself and check-config live in main.c), and `enroll`, the device
+ * enrolment client, which reads no configuration (cfg may be NULL for it).
  *
  * They run against the store named in the configuration, in-process and
  * blocking; a running gateway sees the change within a second through the

@@ -92,6 +92,10 @@ int	cli_policy(struct cli *c, int argc, char **argv);
 int	cli_billing(struct cli *c, int argc, char **argv);
 /* argv[0] is the verb: due, generate, list, show. */
 int	cli_report(struct cli *c, int argc, char **argv);
+/* cli_cert.c: argv[0] is the verb (license, assign, issue, list, ...). */
+int	cli_cert(struct cli *c, int argc, char **argv);
+/* cli_enroll.c: the enrolment client; argv holds its options. Needs no config. */
+int	cli_enroll(int argc, char **argv);
 struct idg_jp_overrides;
 /*
  * The holiday overrides of the configuration (holidays_override_file), or

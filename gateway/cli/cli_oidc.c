@@ -733,6 +733,7 @@ client_json(const struct idg_oidc_client *cl)
 	json_object_set_new(o, "id_token_ttl_s", json_integer(cl->id_token_ttl_s));
 	json_object_set_new(o, "refresh_token_ttl_s", json_integer(cl->refresh_token_ttl_s));
 	json_object_set_new(o, "resource_server", json_boolean(cl->resource_server));
+	json_object_set_new(o, "device_required", json_boolean(cl->device_required));
 	json_object_set_new(o, "created_at", cli_json_time(cl->created_at));
 	return o;
 }
@@ -743,7 +744,7 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 	const char *tenant = NULL, *name = NULL, *scope = NULL, *alg_s = NULL;
 	const char *initiate = NULL, *at_ttl = NULL, *id_ttl = NULL, *rt_ttl = NULL;
 	const char *client_id = NULL;
-	bool public = false, pairwise = false, resource = false, json = false;
+	bool public = false, pairwise = false, resource = false, json = false, device = false;
 	const struct cli_opt opts[] = {
 		{ "--tenant", &tenant, NULL },
 		{ "--name", &name, NULL },
@@ -756,6 +757,7 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 		{ "--id-token-ttl", &id_ttl, NULL },
 		{ "--refresh-token-ttl", &rt_ttl, NULL },
 		{ "--resource-server", NULL, &resource },
+		{ "--device-required", NULL, &device },
 		{ "--client-id", &client_id, NULL },
 		{ "--json", NULL, &json },
 		{ NULL, NULL, NULL },
@@ -770,8 +772,8 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 	    " [--redirect-uri URI ...] [--public] [--post-logout-redirect-uri URI ...]"
 	    " [--scope \"openid ...\"] [--grant G ...] [--id-token-alg RS256|ES256]"
 	    " [--pairwise] [--initiate-login-uri URI] [--access-token-ttl S]"
-	    " [--id-token-ttl S] [--refresh-token-ttl S] [--resource-server] [--client-id ID]"
-	    " [--json]";
+	    " [--id-token-ttl S] [--refresh-token-ttl S] [--resource-server] [--device-required]"
+	    " [--client-id ID] [--json]";
 	char *rest[MAX_ARGS], *pos[1], secret[IDG_B64URL_LEN(SECRET_BYTES)];
 	char host0[256], host[256], detail[192];
 	struct idg_oidc_client *cl;
@@ -800,6 +802,7 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 	cl->confidential = !public;
 	cl->pairwise = pairwise;
 	cl->resource_server = resource;
+	cl->device_required = device;
 	/* Grants: default authorization_code + refresh_token. */
 	if (m[2].n == 0) {
 		grants[0] = "authorization_code";
@@ -1115,6 +1118,8 @@ cmd_client_show(struct cli *c, int argc, char **argv)
 	printf("ID token TTL:      %d s\n", cl->id_token_ttl_s);
 	printf("refresh token TTL: %d s\n", cl->refresh_token_ttl_s);
 	printf("resource server:   %s\n", cl->resource_server ? "yes (may introspect)" : "no");
+	printf("device required:   %s\n", cl->device_required ? "yes (device check first)" :
+	    "no");
 	printf("created:           %s\n", created);
 	if ((st = idg_store_oidc_client_assignments(c->st, t.id, cl->client_id, assigned_row,
 	    &a)) != IDG_OK) {

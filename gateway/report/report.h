@@ -73,7 +73,13 @@ struct idg_report_count {
 	int	count;
 };
 
-/* The billing figures of one calendar month of a tenant. */
+/*
+ * The figures of one calendar month of a tenant: the billing figures, then
+ * the device certificates of the month's part of the report period [mfrom,
+ * mto) (the first month may start at the contract, the last end at the
+ * cancellation). The certificate figures are reported, not billed: only
+ * idg_report_build fills them (idg_store_devcert_period).
+ */
 struct idg_report_month {
 	char	month[8];		/* "YYYY-MM" */
 	int	contracted_end;		/* contracted IDs at the end of the month (or period) */
@@ -82,6 +88,9 @@ struct idg_report_month {
 	int	active_ids;		/* users active at least once in the month */
 	int	device_licensed;	/* device-certificate licenses (blocks of 10) */
 	int	device_users;		/* users holding a device-certificate license */
+	int	certs_issued;		/* certificates issued in [mfrom, mto) */
+	int	certs_revoked;		/* certificates revoked in [mfrom, mto) */
+	int	certs_valid_end;	/* certificates valid at mto (not expired, not revoked) */
 };
 
 struct idg_report {
@@ -99,7 +108,7 @@ struct idg_report {
 	int			nmonths;
 	struct idg_report_month	months[2];
 
-	/* Activity over the whole period. */
+	/* Activity over the whole period (certificates: sums of the months, valid at its end). */
 	int	signins_ok, signins_failed, sso_total, admin_total;
 	int	certs_issued, certs_revoked, certs_valid_end;
 
@@ -122,7 +131,8 @@ struct idg_tenant;
  * The billing figures of tenant t for calendar month: contract and
  * licenses at the month's end (or the cancellation), the peak of licenses
  * in use (from the daily license rows, the figure carried into the month
- * included), active IDs (monthly_active). Store statuses pass up.
+ * included), active IDs (monthly_active). The certificate figures are left
+ * 0 (the billing export does not carry them). Store statuses pass up.
  */
 int	idg_billing_month(struct idg_store *s, const struct idg_tenant *t, const char *month,
 	    struct idg_report_month *out);

@@ -995,6 +995,16 @@ idg_store_devcert_counts(struct idg_store *s, int64_t tenant_id, int64_t user_id
 }
 
 int
+idg_store_devcert_period(struct idg_store *s, int64_t tenant_id, int64_t from, int64_t to,
+    struct idg_devcert_period *out)
+{
+	if (out == NULL || to < from)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	return s->ops->devcert_period(s, tenant_id, from, to, out);
+}
+
+int
 idg_store_device_prereg_add(struct idg_store *s, int64_t tenant_id, const char *email,
     const char *device_type, const char *device_identifier)
 {

@@ -802,6 +802,30 @@ int	idg_store_devcert_revoked(struct idg_store *s, int64_t tenant_id,
 int	idg_store_devcert_counts(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	    int64_t now, struct idg_devcert_counts *out);
 
+/* A tenant's certificate figures over a period [from, to) (the monthly report). */
+struct idg_devcert_period {
+	int	issued;			/* created_at in [from, to) */
+	int	revoked;		/* revoked, revoked_at in [from, to) */
+	int	valid_end;		/* valid at `to`, counting only what happened before it */
+};
+
+/*
+ * The certificate figures of tenant_id over [from, to) into *out:
+ *  - issued: certificates with from <= created_at < to;
+ *  - revoked: certificates revoked with from <= revoked_at < to (one issued
+ *    and revoked in the period counts in both);
+ *  - valid_end: certificates valid at `to` as idg_devcert_valid_at defines
+ *    it, with only the revocations before `to`: created_at < to, not_before
+ *    <= to < not_after (one whose not_after is `to` or earlier has expired),
+ *    and not revoked, or revoked at `to` or later (a revocation at `to`
+ *    belongs to the next period).
+ * Rows removed by idg_store_tenant_cancel count no more, so a period is
+ * read before the purge. An unknown tenant has no certificates (IDG_OK,
+ * zeros). IDG_INVALID if out is NULL or to < from.
+ */
+int	idg_store_devcert_period(struct idg_store *s, int64_t tenant_id, int64_t from,
+	    int64_t to, struct idg_devcert_period *out);
+
 /* Pre-registered devices (CSV import): requests naming one are approved at once. */
 int	idg_store_device_prereg_add(struct idg_store *s, int64_t tenant_id, const char *email,
 	    const char *device_type, const char *device_identifier);

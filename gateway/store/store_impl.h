@@ -194,6 +194,8 @@ struct idg_store_ops {
 		    idg_devcert_each_fn *fn, void *arg);
 	int	(*devcert_counts)(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 		    int64_t now, struct idg_devcert_counts *out);
+	int	(*devcert_period)(struct idg_store *s, int64_t tenant_id, int64_t from,
+		    int64_t to, struct idg_devcert_period *out);
 	int	(*device_prereg_add)(struct idg_store *s, int64_t tenant_id, const char *email,
 		    const char *device_type, const char *device_identifier);
 	int	(*device_prereg_match)(struct idg_store *s, int64_t tenant_id,

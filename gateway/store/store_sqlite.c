@@ -47,6 +47,7 @@ enum sid {
 	S_T_DEV, S_T_DEV_SET, S_U_DEV, S_U_DEV_SET,
 	S_DC_VALID, S_DC_INS, S_DC_GET, S_DC_DER, S_DC_REVOKE, S_DC_REVOKE_USER,
 	S_DC_LIST_T, S_DC_LIST_U, S_DC_REVOKED, S_DC_COUNTS_T, S_DC_COUNTS_U,
+	S_DC_PERIOD,
 	S_TCA_INS, S_TCA_GET, S_CRL_GET, S_CRL_PUT, S_CRL_NUM,
 	S_PR_INS, S_PR_MATCH, S_DR_INS, S_DR_GET, S_DR_LIST, S_DR_DECIDE, S_DR_EXISTS,
 	S_X_DEVCERTS, S_X_DEVREQ, S_X_PREREG, S_X_CA,
@@ -321,6 +322,11 @@ static const char *const sql_text[S_COUNT] = {
 	    " ORDER BY revoked_at, id",
 	[S_DC_COUNTS_T] = DEVCERT_COUNTS,
 	[S_DC_COUNTS_U] = DEVCERT_COUNTS " AND user_id = ?2",
+	/* Issued and revoked in [?2, ?3), valid at ?3 (revocations from ?3 on are later). */
+	[S_DC_PERIOD] = "SELECT COALESCE(SUM(created_at >= ?2 AND created_at < ?3), 0),"
+	    " COALESCE(SUM(status = 1 AND revoked_at >= ?2 AND revoked_at < ?3), 0),"
+	    " COALESCE(SUM(created_at < ?3 AND not_before <= ?3 AND ?3 < not_after AND"
+	    " (status = 0 OR revoked_at >= ?3)), 0) FROM device_certs WHERE tenant_id = ?1",
 	[S_TCA_INS] = "INSERT INTO tenant_ca (tenant_id, alg, key_sealed, cert_der, crl_der,"
 	    " crl_number, crl_next_update, created_at) VALUES (?1, ?2, ?3, ?4, NULL, 0, 0, ?5)",
 	[S_TCA_GET] = "SELECT tenant_id, alg, key_sealed, cert_der, crl_number,"
@@ -3410,6 +3416,29 @@ out:
 	return status;
 }
 
+static int
+sq_devcert_period(struct idg_store *s, int64_t tenant_id, int64_t from, int64_t to,
+    struct idg_devcert_period *out)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get_t(q, S_DC_PERIOD, tenant_id);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	/* One statement: the three figures are of one moment. */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->issued = sqlite3_column_int(st, 0);
+		out->revoked = sqlite3_column_int(st, 1);
+		out->valid_end = sqlite3_column_int(st, 2);
+	}
+	done(st);
+	return rc == SQLITE_ROW ? IDG_OK : fail(q, __func__, rc);
+}
+
 /* Pre-registered devices and enrolment requests. */
 
 static int
@@ -3666,6 +3695,7 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.devcert_list = sq_devcert_list,
 	.devcert_revoked = sq_devcert_revoked,
 	.devcert_counts = sq_devcert_counts,
+	.devcert_period = sq_devcert_period,
 	.device_prereg_add = sq_device_prereg_add,
 	.device_prereg_match = sq_device_prereg_match,
 	.device_request_add = sq_device_request_add,

@@ -434,3 +434,66 @@ test('the device listener serves the check and nothing else', async () => {
 });
 
 function BIN() { return process.env.IDGATE_BIN; }
+
+test('an app that requires a device sends a signed-in user through the check first (OIDC step-up)', async () => {
+  await cliOk(['cert', 'license', '--tenant', 'dev', '--required', 'off']);
+  await cliOk(['oidc', 'key', 'rotate', '--tenant', 'dev']);
+  const cb = 'https://rp.example/cb';
+  const doc = JSON.parse(await cliOk(['oidc', 'client', 'add', '--tenant', 'dev', '--name',
+    'Payroll', '--redirect-uri', cb, '--public', '--device-required', '--json']));
+  assert.equal(doc.device_required, true);
+  await cliOk(['oidc', 'client', 'assign', '--tenant', 'dev', doc.client_id, '--user',
+    email('x1')]);
+  await cliOk(['cert', 'assign', '--tenant', 'dev', email('x1')]);
+  const cert = await issueP12('x1', 'X1 laptop');
+  let c;
+  await waitFor(async () => {
+    const s = await passwordStep('x1');
+    c = s.c;
+    return /\/portal$/.test(s.location);
+  }, 'the switch off reaches the workers');
+  const q = new URLSearchParams({ client_id: doc.client_id, redirect_uri: cb,
+    response_type: 'code', scope: 'openid', state: 'st',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256' });
+  let a;
+  await waitFor(async () => {
+    a = await c.get(`/oidc/dev/authorize?${q}`);
+    return a.status === 303 && a.headers.location.includes(`:${g.devicePort}/`);
+  }, 'the new client reaches the workers');
+  const dev = new URL(a.headers.location);
+  assert.equal(dev.pathname, '/t/dev/device');
+  const r = await curlDevice(c, dev.pathname + dev.search, cert);
+  assert.equal(r.status, 303, r.body);
+  const back = new URL(r.headers.location);
+  assert.equal(back.origin, `https://127.0.0.1:${g.port}`);
+  assert.equal(back.pathname, '/oidc/dev/authorize');
+  const code = await c.get(back.pathname + back.search);
+  assert.equal(code.status, 303);
+  assert.match(code.headers.location, /^https:\/\/rp\.example\/cb\?code=/);
+  // Another user without a certificate is refused at the check, not given a code.
+  await cliOk(['oidc', 'client', 'assign', '--tenant', 'dev', doc.client_id, '--user',
+    email('x2')]);
+  const other = await passwordStep('x2');
+  assert.match(other.location, /\/portal$/);
+  let a2;
+  await waitFor(async () => {
+    a2 = await other.c.get(`/oidc/dev/authorize?${q}`);
+    return a2.status === 303 && a2.headers.location.includes(`:${g.devicePort}/`);
+  }, 'the assignment reaches the workers');
+  const d2 = new URL(a2.headers.location);
+  const refused = await curlDevice(other.c, d2.pathname + d2.search, null);
+  assert.equal(refused.status, 403);
+  assert.match(refused.body, /device_cert_none/);
+});
+
+test('the device listener names the tenants\' CAs in its certificate request', async () => {
+  const out = await new Promise((resolve) => {
+    const p = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${g.devicePort}`,
+      '-servername', 'localhost', '-tls1_2'], { timeout: 10000 },
+    (err, stdout, stderr) => resolve(stdout + stderr));
+    p.stdin.end('');
+  });
+  assert.match(out, /Acceptable client certificate CA names[^]*O ?= ?dev/);
+  assert.match(out, /O ?= ?oth/);
+});
