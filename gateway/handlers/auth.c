@@ -40,18 +40,19 @@ forget(void *arg, int status, const struct idg_session *s)
 }
 
 /*
- * The password is done but the second factor is owed: nothing but /mfa (and
- * sign-out) until then. An OIDC authorization request resumes afterwards.
+ * The password is done but a step is owed: nothing but that step (and
+ * sign-out) until then. base is "" (the main listener) or the device
+ * listener's URL; an OIDC authorization request resumes afterwards.
  */
 static void
-mfa_owed(struct idg_req *r)
+step_owed(struct idg_req *r, const char *base, const char *step)
 {
 	const char *uri = evhttp_request_get_uri(r->ev);
 	char prefix[64];
 	struct idg_buf loc;
 
-	idg_buf_init(&loc, 4096);
-	idg_buf_printf(&loc, "/t/%s/mfa", r->company_id);
+	idg_buf_init(&loc, 8192);
+	idg_buf_printf(&loc, "%s/t/%s/%s", base, r->company_id, step);
 	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
 	if (r->route == IDG_R_OIDC_AUTHORIZE && uri != NULL &&
 	    strncmp(uri, prefix, strlen(prefix)) == 0 && strlen(uri) < 2048) {
@@ -64,38 +65,6 @@ mfa_owed(struct idg_req *r)
 	}
 	idg_reply_redirect(r, loc.data);
 	idg_buf_free(&loc);
-}
-
-/*
- * The password is done but the device check is owed: nothing but the
- * check, the devices page (a first device) and sign-out until then.
- */
-static void
-device_owed(struct idg_req *r)
-{
-	const char *uri = evhttp_request_get_uri(r->ev);
-	char prefix[64];
-	struct idg_buf loc;
-
-	if (r->w->cfg->device_url[0] == '\0') {
-		idg_reply_error(r, "device_check_unavailable");
-		return;
-	}
-	idg_buf_init(&loc, 8192);
-	idg_buf_printf(&loc, "%s/t/%s/device", r->w->cfg->device_url, r->company_id);
-	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
-	if (r->route == IDG_R_OIDC_AUTHORIZE && uri != NULL &&
-	    strncmp(uri, prefix, strlen(prefix)) == 0 && strlen(uri) < 2048) {
-		idg_buf_adds(&loc, "?return=");
-		idg_url_escape(&loc, uri);
-	}
-	if (loc.data == NULL) {
-		idg_reply_error(r, "internal_error");
-		return;
-	}
-	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", loc.data);
-	idg_buf_free(&loc);
-	idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
 }
 
 /* A session checked with a device certificate revoked since is void. */
@@ -146,12 +115,15 @@ check(struct idg_req *r, int status)
 	r->has_session = true;
 	if ((r->session.flags & IDG_SESSION_DEVICE_PENDING) && r->route != IDG_R_DEVICE_CHECK &&
 	    r->route != IDG_R_DEVICES && r->route != IDG_R_LOGOUT) {
-		device_owed(r);
+		if (r->w->cfg->device_url[0] == '\0')
+			idg_reply_error(r, "device_check_unavailable");
+		else
+			step_owed(r, r->w->cfg->device_url, "device");
 		return;
 	}
 	if ((r->session.flags & IDG_SESSION_MFA_PENDING) && r->route != IDG_R_MFA &&
 	    r->route != IDG_R_LOGOUT) {
-		mfa_owed(r);
+		step_owed(r, "", "mfa");
 		return;
 	}
 	next(r, IDG_OK);

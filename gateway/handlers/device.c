@@ -74,7 +74,7 @@ secret_key(const char *prefix, const char *secret, char *out, size_t outsz)
 	snprintf(out, outsz, "%s:%s", prefix, hex);
 }
 
-/* 303 to an absolute URL made from configuration (never from input). */
+/* 303 to base (public_url or device_url, from the configuration) + path. */
 static void
 redirect_abs(struct idg_req *r, const char *base, const char *path)
 {
@@ -86,9 +86,8 @@ redirect_abs(struct idg_req *r, const char *base, const char *path)
 		idg_reply_error(r, "internal_error");
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", loc.data);
+	idg_reply_redirect(r, loc.data);
 	idg_buf_free(&loc);
-	idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
 }
 
 /* "YYYY-MM-DD" of a unix time, JST (what the tenant's people read). */
@@ -637,6 +636,7 @@ dev_done(void *arg)
 			return;
 		}
 		j->notice_key = "devices.notice.token";
+		idg_audit_async(r, j->tenant_id, j->email, "device.token", j->email, "ok");
 		secret_key("et", j->token, key, sizeof(key));
 		snprintf(val, sizeof(val), "%lld:%lld", (long long)j->tenant_id,
 		    (long long)j->user_id);

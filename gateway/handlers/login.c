@@ -15,8 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/http.h>
-
 #include "../../idp-adapters/local/password.h"
 #include "../http/server.h"
 #include "../http/worker_store.h"
@@ -270,9 +268,8 @@ session_created(void *arg, int status, const struct idg_session *s)
 			idg_reply_error(r, "internal_error");
 			return;
 		}
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location", dev.data);
+		idg_reply_redirect(r, dev.data);
 		idg_buf_free(&dev);
-		idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
 		return;
 	}
 	if (s->flags & IDG_SESSION_MFA_PENDING) {

@@ -81,7 +81,10 @@ void	idg_reply(struct idg_req *r, int status, const char *content_type,
 	    const void *body, size_t len);
 void	idg_reply_html(struct idg_req *r, int status, struct idg_buf *b);
 void	idg_reply_json(struct idg_req *r, int status, struct idg_buf *b);
-/* 303 See Other to a local path (never an absolute URL from input). */
+/*
+ * 303 See Other to a local path, or to an absolute URL made from the
+ * configuration (public_url, device_url); never to a URL taken from input.
+ */
 void	idg_reply_redirect(struct idg_req *r, const char *location);
 /* The one way errors reach people: HTML page or JSON by idg_req_wants_json. */
 void	idg_reply_error(struct idg_req *r, const char *code);

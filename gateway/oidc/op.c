@@ -442,6 +442,27 @@ authz_recorded(void *arg, int status)
 	authz_respond(r, a, NULL, NULL);
 }
 
+/*
+ * Step up: the page of the owed step (base "" = this listener, or the device
+ * listener's URL), which sends the browser back to this request afterwards.
+ */
+static void
+step_up(struct idg_req *r, struct authz *a, const char *base, const char *step)
+{
+	struct idg_buf ret, loc;
+	bool first = true;
+
+	idg_buf_init(&ret, 4096);
+	idg_buf_init(&loc, 8192);
+	resume_url(r, a, &ret);
+	idg_buf_printf(&loc, "%s/t/%s/%s?", base, r->company_id, step);
+	append_param(&loc, "return", ret.data, &first);
+	idg_buf_free(&ret);
+	authz_free(a);
+	idg_reply_redirect(r, loc.data != NULL ? loc.data : "/");
+	idg_buf_free(&loc);
+}
+
 static void
 authz_session(struct idg_req *r, int st)
 {
@@ -494,48 +515,18 @@ authz_session(struct idg_req *r, int st)
 		return;
 	}
 	if (d.action == IDG_POLICY_REQUIRE_CERT) {
-		struct idg_buf ret, loc;
-		bool first = true;
-
-		if (a->prompt_none || r->w->cfg->device_url[0] == '\0') {
+		if (a->prompt_none || r->w->cfg->device_url[0] == '\0')
 			authz_respond(r, a, "interaction_required",
 			    "a device certificate check is required");
-			return;
-		}
-		/* Step up: the device check on its listener, then back to this request. */
-		idg_buf_init(&ret, 4096);
-		idg_buf_init(&loc, 8192);
-		resume_url(r, a, &ret);
-		idg_buf_printf(&loc, "%s/t/%s/device?", r->w->cfg->device_url, r->company_id);
-		append_param(&loc, "return", ret.data, &first);
-		idg_buf_free(&ret);
-		authz_free(a);
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location",
-		    loc.data != NULL ? loc.data : "/");
-		idg_buf_free(&loc);
-		idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
+		else
+			step_up(r, a, r->w->cfg->device_url, "device");
 		return;
 	}
 	if (d.action == IDG_POLICY_REQUIRE_TOTP) {
-		struct idg_buf ret, loc;
-		bool first = true;
-
-		if (a->prompt_none) {
+		if (a->prompt_none)
 			authz_respond(r, a, "interaction_required", "a second factor is required");
-			return;
-		}
-		/* Step up: the code form, then back to this request. */
-		idg_buf_init(&ret, 4096);
-		idg_buf_init(&loc, 8192);
-		resume_url(r, a, &ret);
-		idg_buf_printf(&loc, "/t/%s/mfa?", r->company_id);
-		append_param(&loc, "return", ret.data, &first);
-		idg_buf_free(&ret);
-		authz_free(a);
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Location",
-		    loc.data != NULL ? loc.data : "/");
-		idg_buf_free(&loc);
-		idg_reply(r, 303, "text/plain; charset=utf-8", NULL, 0);
+		else
+			step_up(r, a, "", "mfa");
 		return;
 	}
 	if (idg_random_b64url(a->code, sizeof(a->code), 32) != IDG_OK) {
