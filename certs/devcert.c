@@ -1017,12 +1017,42 @@ profile_ok(X509 *x, struct idg_devcert_presented *out)
 	return san_parse(x, out) && ou_parse(x, out);
 }
 
+/* The checks of idg_devcert_verify on a parsed certificate (borrowed). */
+static int
+verify_x509(const struct idg_ca *ca, X509 *x, int64_t now, struct idg_devcert_presented *out)
+{
+	EVP_PKEY *capub;
+	int rc;
+
+	out->not_before = get_time(X509_get0_notBefore(x));
+	out->not_after = get_time(X509_get0_notAfter(x));
+	if (get_serial(X509_get0_serialNumber(x), out->serial) != IDG_OK ||
+	    out->not_before < 0 || out->not_after < 0)
+		rc = IDG_DEVCERT_MALFORMED;
+	/* Trust nothing but the tenant's CA: its name, key id and signature. */
+	else if (ca == NULL || (capub = X509_get0_pubkey(ca->cert)) == NULL ||
+	    X509_check_issued(ca->cert, x) != X509_V_OK || X509_verify(x, capub) != 1)
+		rc = IDG_DEVCERT_FOREIGN;
+	else if (!profile_ok(x, out))
+		rc = IDG_DEVCERT_MALFORMED;
+	/* The URN must name this CA's tenant (a certificate is for one tenant only). */
+	else if (strcmp(out->company_id, ca->company_id) != 0)
+		rc = IDG_DEVCERT_FOREIGN;
+	else if (now < out->not_before)
+		rc = IDG_DEVCERT_NOT_YET_VALID;
+	else if (!idg_devcert_valid_at(false, out->not_before, out->not_after, now))
+		rc = IDG_DEVCERT_EXPIRED;
+	else
+		rc = IDG_DEVCERT_OK;
+	ERR_clear_error();
+	return rc;
+}
+
 int
 idg_devcert_verify(const struct idg_ca *ca, const uint8_t *der, size_t n, int64_t now,
     struct idg_devcert_presented *out)
 {
 	struct idg_devcert_presented scratch;
-	EVP_PKEY *capub;
 	X509 *x;
 	int rc;
 
@@ -1035,38 +1065,23 @@ idg_devcert_verify(const struct idg_ca *ca, const uint8_t *der, size_t n, int64_
 		ERR_clear_error();
 		return IDG_DEVCERT_MALFORMED;
 	}
-	out->not_before = get_time(X509_get0_notBefore(x));
-	out->not_after = get_time(X509_get0_notAfter(x));
-	if (get_serial(X509_get0_serialNumber(x), out->serial) != IDG_OK ||
-	    out->not_before < 0 || out->not_after < 0) {
-		rc = IDG_DEVCERT_MALFORMED;
-		goto done;
-	}
-	/* Trust nothing but the tenant's CA: its name, key id and signature. */
-	if (ca == NULL || (capub = X509_get0_pubkey(ca->cert)) == NULL ||
-	    X509_check_issued(ca->cert, x) != X509_V_OK || X509_verify(x, capub) != 1) {
-		rc = IDG_DEVCERT_FOREIGN;
-		goto done;
-	}
-	if (!profile_ok(x, out)) {
-		rc = IDG_DEVCERT_MALFORMED;
-		goto done;
-	}
-	/* The URN must name this CA's tenant (a certificate is for one tenant only). */
-	if (strcmp(out->company_id, ca->company_id) != 0) {
-		rc = IDG_DEVCERT_FOREIGN;
-		goto done;
-	}
-	if (now < out->not_before)
-		rc = IDG_DEVCERT_NOT_YET_VALID;
-	else if (!idg_devcert_valid_at(false, out->not_before, out->not_after, now))
-		rc = IDG_DEVCERT_EXPIRED;
-	else
-		rc = IDG_DEVCERT_OK;
-done:
+	rc = verify_x509(ca, x, now, out);
 	X509_free(x);
-	ERR_clear_error();
 	return rc;
+}
+
+int
+idg_devcert_verify_x509(const struct idg_ca *ca, void *x509, int64_t now,
+    struct idg_devcert_presented *out)
+{
+	struct idg_devcert_presented scratch;
+
+	if (out == NULL)
+		out = &scratch;
+	memset(out, 0, sizeof(*out));
+	if (x509 == NULL)
+		return IDG_DEVCERT_NONE;
+	return verify_x509(ca, x509, now, out);
 }
 
 const char *

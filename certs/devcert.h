@@ -222,6 +222,13 @@ struct idg_devcert_presented {
  */
 int	idg_devcert_verify(const struct idg_ca *ca, const uint8_t *der, size_t n, int64_t now,
 	    struct idg_devcert_presented *out);
+/*
+ * The same checks on a certificate already parsed (an X509 *, borrowed; NULL
+ * = none): the TLS layer's peer certificate, without encoding and parsing it
+ * again (in OpenSSL 3 that costs more than the signature check).
+ */
+int	idg_devcert_verify_x509(const struct idg_ca *ca, void *x509, int64_t now,
+	    struct idg_devcert_presented *out);
 /* A stable reason code for each enum idg_devcert_check ("device_cert_expired", ...). */
 const char *idg_devcert_check_code(int check);
 

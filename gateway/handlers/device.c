@@ -101,22 +101,15 @@ jst_day(int64_t t, char out[11])
 		idg_strlcpy(out, "?", 11);
 }
 
-/* The DER of the client certificate presented on r's connection, or NULL. */
-static uint8_t *
-peer_cert_der(struct idg_req *r, size_t *len)
+/* The client certificate presented on r's connection (borrowed), or NULL. */
+static X509 *
+peer_cert(struct idg_req *r)
 {
 	struct evhttp_connection *conn = evhttp_request_get_connection(r->ev);
 	struct bufferevent *bev = conn != NULL ? evhttp_connection_get_bufferevent(conn) : NULL;
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
-	X509 *x = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
-	unsigned char *der = NULL;
-	int n;
 
-	*len = 0;
-	if (x == NULL || (n = i2d_X509(x, &der)) <= 0)
-		return NULL;
-	*len = (size_t)n;
-	return der;
+	return ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
 }
 
 /* ---- the device check ---- */
@@ -264,8 +257,6 @@ check_session(struct idg_req *r, int st)
 	struct idg_policy_decision d;
 	struct check_job *j;
 	const char *ret;
-	uint8_t *der;
-	size_t len;
 	int rc;
 
 	if (st == IDG_UNAVAILABLE) {
@@ -298,9 +289,7 @@ check_session(struct idg_req *r, int st)
 		refuse(r, "device_ca_missing", false);
 		return;
 	}
-	der = peer_cert_der(r, &len);
-	rc = idg_devcert_verify(r->tenant->ca, der, len, idg_now(), &j->p);
-	OPENSSL_free(der);
+	rc = idg_devcert_verify_x509(r->tenant->ca, peer_cert(r), idg_now(), &j->p);
 	if (rc != IDG_DEVCERT_OK) {
 		idg_metrics_inc(IDG_M_SIGNIN_FAILED);
 		idg_audit_async(r, j->tenant_id, j->email, "signin.device", j->p.serial,

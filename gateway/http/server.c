@@ -33,6 +33,7 @@
 #include "../util/crypto.h"
 #include "../util/log.h"
 #include "../util/status.h"
+#include "../util/str.h"
 #include "accesslog.h"
 #include "metrics.h"
 #include "request.h"
@@ -174,6 +175,26 @@ client_ca_names(struct idg_worker *w)
 	}
 }
 
+/*
+ * TLS session-ticket keys shared by the workers (derived from the master
+ * key), new every JST day; checked whenever the directory is polled.
+ */
+static void
+ticket_keys(struct idg_worker *w)
+{
+	char day[11];
+	int i;
+
+	idg_jst_day(idg_now(), day);
+	if (strcmp(day, w->ticket_day) == 0)
+		return;
+	for (i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i].ssl != NULL &&
+		    idg_tls_ticket_keys(w->listeners[i].ssl, w->cfg->master_key, day) != IDG_OK)
+			log_warn("TLS ticket keys not set; resumption stays per worker");
+	idg_strlcpy(w->ticket_day, day, sizeof(w->ticket_day));
+}
+
 static void
 dir_done(void *arg)
 {
@@ -181,6 +202,7 @@ dir_done(void *arg)
 	struct idg_worker *w = j->w;
 
 	w->dir_polling = false;
+	ticket_keys(w);
 	if (j->status == IDG_OK) {
 		w->dir_ok_at = idg_now();
 		if (j->fresh != NULL) {

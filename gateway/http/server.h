@@ -61,6 +61,7 @@ struct idg_worker {
 	struct idg_accesslog	*access;
 	uint8_t			 csrf_key[32];	/* derived from the master key */
 	struct idg_jp_overrides	*holidays;	/* conf/holidays-override.txt, or NULL */
+	char			 ticket_day[11];	/* JST day of the TLS ticket keys */
 };
 
 /* Listening socket fds created by the master, in cfg->listeners order. */

@@ -1311,6 +1311,27 @@ test_verify_malformed_none(void **state)
 	OPENSSL_free(d);
 	/* a NULL out is allowed */
 	assert_int_equal(idg_devcert_verify(ec_ca, NULL, 0, NOW, NULL), IDG_DEVCERT_NONE);
+
+	/* The parsed form (the TLS layer's peer certificate) gets the same answers. */
+	assert_int_equal(idg_devcert_verify_x509(ec_ca, NULL, NOW, &p), IDG_DEVCERT_NONE);
+	assert_int_equal(idg_devcert_verify_x509(ec_ca, cax, NOW, &p), IDG_DEVCERT_MALFORMED);
+	issue_ok(ec_ca, dev_key, NOW, &c);
+	{
+		const unsigned char *q = c.der;
+		X509 *x = d2i_X509(NULL, &q, (long)c.der_len);
+		struct idg_devcert_presented p2;
+
+		assert_non_null(x);
+		assert_int_equal(idg_devcert_verify_x509(ec_ca, x, NOW, &p), IDG_DEVCERT_OK);
+		assert_int_equal(idg_devcert_verify(ec_ca, c.der, c.der_len, NOW, &p2),
+		    IDG_DEVCERT_OK);
+		assert_memory_equal(&p, &p2, sizeof(p));
+		assert_int_equal(idg_devcert_verify_x509(ec_ca, x, c.not_after, &p),
+		    IDG_DEVCERT_EXPIRED);
+		assert_int_equal(idg_devcert_verify_x509(NULL, x, NOW, &p), IDG_DEVCERT_FOREIGN);
+		X509_free(x);
+	}
+	idg_devcert_issued_free(&c);
 }
 
 /* What a crafted certificate gets wrong. */
