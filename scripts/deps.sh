@@ -12,7 +12,8 @@ if [ "$level" != runtime ]; then
          libjansson-dev libsqlite3-dev libconfig-dev libargon2-dev libjwt-dev liboath-dev libqrencode-dev)
 fi
 if [ "$level" = test ]; then
-  pkgs+=(libcmocka-dev curl sqlite3 chromium fonts-noto-cjk nodejs npm wrk valgrind)
+  pkgs+=(libcmocka-dev curl sqlite3 chromium fonts-noto-cjk nodejs npm wrk valgrind
+         python3-pysaml2 xmlsec1)
 fi
 
 missing=()
@@ -31,6 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
 fi
-if [ "$level" = test ] && [ ! -d tests/e2e/node_modules/playwright-core ]; then
+if [ "$level" = test ] && { [ ! -d tests/e2e/node_modules/playwright-core ] ||
+                             [ ! -d tests/e2e/node_modules/@node-saml/node-saml ]; }; then
   (cd tests/e2e && npm install --no-audit --no-fund --loglevel=error)
 fi
