@@ -18,7 +18,8 @@
  *                     signins_ok,signins_failed,sso_total,admin_total,certs_issued,
  *                     certs_revoked,certs_valid_end   (one row; first/final true|false)
  *   months:           section,month,contracted_end,licensed_peak,licensed_end,active_ids,
- *                     device_licensed,device_users    (one row per calendar month)
+ *                     device_licensed,device_users,certs_issued,certs_revoked,
+ *                     certs_valid_end                 (one row per calendar month)
  *   days:             section,day,signins_ok,signins_failed,sso,active_cum,licensed,contracted
  *   apps:             section,app,launches
  *   denials:          section,reason,count
@@ -33,7 +34,8 @@
  * order: company_id, name, month, from_day, to_day, due (strings), first,
  * final (booleans), generated_at ("YYYY-MM-DDTHH:MM:SSZ", UTC), months
  * [{month, contracted_end, licensed_peak, licensed_end, active_ids,
- * device_licensed, device_users}], totals {signins_ok, signins_failed,
+ * device_licensed, device_users, certs_issued, certs_revoked,
+ * certs_valid_end}], totals {signins_ok, signins_failed,
  * sso_total, admin_total, certs_issued, certs_revoked, certs_valid_end},
  * days [{day, signins_ok, signins_failed, sso, active_cum, licensed,
  * contracted}], apps, denials, admin_operations [{name, count}]. Figures
@@ -632,7 +634,10 @@ html_billing(struct out *o, const struct idg_report *r)
 	    "<th class=\"num\">月末利用ライセンス / Licenses in use at month end</th>"
 	    "<th class=\"num\">アクティブID / Active IDs</th>"
 	    "<th class=\"num\">デバイス証明書ライセンス / Device-certificate licenses</th>"
-	    "<th class=\"num\">デバイス証明書利用者 / Device-certificate users</th></tr></thead>\n"
+	    "<th class=\"num\">デバイス証明書利用者 / Device-certificate users</th>"
+	    "<th class=\"num\">証明書発行 / Certificates issued</th>"
+	    "<th class=\"num\">証明書失効 / Certificates revoked</th>"
+	    "<th class=\"num\">月末有効証明書 / Valid certificates at month end</th></tr></thead>\n"
 	    "<tbody>\n");
 	for (i = 0; i < n; i++) {
 		const struct idg_report_month *m = &r->months[i];
@@ -646,10 +651,13 @@ html_billing(struct out *o, const struct idg_report *r)
 		html_month_cell(o, "active_ids", m->month, m->active_ids);
 		html_month_cell(o, "device_licensed", m->month, m->device_licensed);
 		html_month_cell(o, "device_users", m->month, m->device_users);
+		html_month_cell(o, "certs_issued", m->month, m->certs_issued);
+		html_month_cell(o, "certs_revoked", m->month, m->certs_revoked);
+		html_month_cell(o, "certs_valid_end", m->month, m->certs_valid_end);
 		put(o, "</tr>\n");
 	}
 	if (n == 0)
-		put(o, "<tr><td colspan=\"7\">なし / none</td></tr>\n");
+		put(o, "<tr><td colspan=\"10\">なし / none</td></tr>\n");
 	put(o, "</tbody>\n</table>\n</section>\n");
 }
 
@@ -808,14 +816,15 @@ idg_report_csv(struct idg_buf *b, const struct idg_report *r, bool bom)
 	    r->admin_total, r->certs_issued, r->certs_revoked, r->certs_valid_end);
 
 	put(&o, "\r\nsection,month,contracted_end,licensed_peak,licensed_end,active_ids,"
-	    "device_licensed,device_users\r\n");
+	    "device_licensed,device_users,certs_issued,certs_revoked,certs_valid_end\r\n");
 	for (i = 0; i < r->nmonths && i < 2; i++) {
 		const struct idg_report_month *m = &r->months[i];
 
 		put(&o, "months,");
 		csv_text(&o, m->month);
-		put_f(&o, ",%d,%d,%d,%d,%d,%d\r\n", m->contracted_end, m->licensed_peak,
-		    m->licensed_end, m->active_ids, m->device_licensed, m->device_users);
+		put_f(&o, ",%d,%d,%d,%d,%d,%d,%d,%d,%d\r\n", m->contracted_end, m->licensed_peak,
+		    m->licensed_end, m->active_ids, m->device_licensed, m->device_users,
+		    m->certs_issued, m->certs_revoked, m->certs_valid_end);
 	}
 
 	put(&o, "\r\nsection,day,signins_ok,signins_failed,sso,active_cum,licensed,"
@@ -954,9 +963,11 @@ idg_report_json(struct idg_buf *b, const struct idg_report *r)
 		put(&o, "    {\"month\": ");
 		json_str(&o, m->month);
 		put_f(&o, ", \"contracted_end\": %d, \"licensed_peak\": %d, \"licensed_end\": %d, "
-		    "\"active_ids\": %d, \"device_licensed\": %d, \"device_users\": %d}%s\n",
+		    "\"active_ids\": %d, \"device_licensed\": %d, \"device_users\": %d, "
+		    "\"certs_issued\": %d, \"certs_revoked\": %d, \"certs_valid_end\": %d}%s\n",
 		    m->contracted_end, m->licensed_peak, m->licensed_end, m->active_ids,
-		    m->device_licensed, m->device_users, i + 1 < n ? "," : "");
+		    m->device_licensed, m->device_users, m->certs_issued, m->certs_revoked,
+		    m->certs_valid_end, i + 1 < n ? "," : "");
 	}
 	put_f(&o, "%s],\n", n > 0 ? "  " : "");
 

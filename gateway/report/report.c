@@ -352,6 +352,42 @@ fill_days(struct idg_report *r)
 	return IDG_OK;
 }
 
+/*
+ * The certificate figures of each month of r, over the month's part of the
+ * period [from, to), and the period's: the sums of the months, and the
+ * figure valid at the end of the last one.
+ */
+static int
+fill_certs(struct idg_store *s, int64_t tenant_id, int64_t from, int64_t to,
+    struct idg_report *r)
+{
+	struct idg_devcert_period p;
+	struct idg_report_month *m;
+	int64_t mfrom, mto;
+	int i, y, mm, st;
+
+	for (i = 0; i < r->nmonths; i++) {
+		m = &r->months[i];
+		if (idg_month_parse(m->month, &y, &mm) != IDG_OK)
+			return IDG_INVALID;
+		mfrom = idg_jst_month_start(y, mm);
+		mto = idg_jst_month_start(y, mm + 1);
+		if (mfrom < from)
+			mfrom = from;	/* the contract month starts at the contract */
+		if (mto > to)
+			mto = to;	/* the cancellation month ends at the cancellation */
+		if ((st = idg_store_devcert_period(s, tenant_id, mfrom, mto, &p)) != IDG_OK)
+			return st;
+		m->certs_issued = p.issued;
+		m->certs_revoked = p.revoked;
+		m->certs_valid_end = p.valid_end;
+		r->certs_issued += p.issued;
+		r->certs_revoked += p.revoked;
+		r->certs_valid_end = p.valid_end;
+	}
+	return IDG_OK;
+}
+
 static int
 take_counts(struct counts *c, struct idg_report_count **v, int *n)
 {
@@ -397,6 +433,8 @@ idg_report_build(struct idg_store *s, const struct idg_tenant *t, const char *mo
 			break;
 		idg_month_next(cur, cur);
 	}
+	if ((st = fill_certs(s, t->id, from, to, out)) != IDG_OK)
+		goto fail;
 	if ((st = fill_days(out)) != IDG_OK)
 		goto fail;
 	memset(&g, 0, sizeof(g));

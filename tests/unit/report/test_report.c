@@ -5,7 +5,9 @@
  * calendar and the holiday law, never from the code), report periods (first
  * report, cancellation, the JST month boundary), the billing figures of a
  * month and the figures of a report (data written with the raw sqlite3 API,
- * so every figure is known), the billing export against golden files
+ * so every figure is known), the device-certificate figures of each month
+ * (certificates issued and revoked through the store API around the month
+ * ends), the billing export against golden files
  * (IDGATE_UPDATE_GOLDEN=1 rewrites them), tenant cancellation, the daily
  * jobs and audit retention. Not tests of the renderers (tests/unit/
  * report_render) nor of the holiday calendar itself (tests/unit/policy).
@@ -917,6 +919,204 @@ test_report_top_apps(void **state)
 	idg_report_clear(&r);
 }
 
+/* ---- device certificates through the store API ------------------------ */
+
+static const uint8_t fake_der[] = { 0x30, 0x03, 0x02, 0x01, 0x07 };
+
+/*
+ * Issues certificate n of user u at created (idg_store_devcert_add with
+ * now = created, so created_at = created), valid over [nb, na), and revokes
+ * it at revoked_at unless that is 0.
+ */
+static void
+cert_add(struct fx *f, const struct idg_user *u, int n, int64_t created, int64_t nb,
+    int64_t na, int64_t revoked_at)
+{
+	struct idg_devcert c;
+	int why = -1, valid = -1;
+
+	memset(&c, 0, sizeof(c));
+	c.tenant_id = u->tenant_id;
+	c.user_id = u->id;
+	snprintf(c.serial, sizeof(c.serial), "%032x", 0xc000 + n);
+	snprintf(c.device_id, sizeof(c.device_id), "dev-%d", n);
+	snprintf(c.device_name, sizeof(c.device_name), "Laptop %d", n);
+	snprintf(c.enrolled_by, sizeof(c.enrolled_by), "admin");
+	c.not_before = nb;
+	c.not_after = na;
+	if (idg_store_devcert_add(f->s, &c, fake_der, sizeof(fake_der), created, &why, &valid) !=
+	    IDG_OK)
+		fail_msg("certificate %d not added (why %d, valid %d)", n, why, valid);
+	assert_int_equal(c.created_at, created);
+	if (revoked_at != 0)
+		assert_int_equal(idg_store_devcert_revoke(f->s, u->tenant_id, c.serial, 0,
+		    "admin@cert.example", revoked_at), IDG_OK);
+}
+
+/* A tenant made through the store, contracted at created_at, with one user holding the option. */
+static struct idg_user
+cert_tenant(struct fx *f, const char *company_id, int64_t created_at, struct idg_tenant *t)
+{
+	struct idg_license_numbers lic;
+	struct idg_device_settings ds;
+	struct idg_user u;
+	char email[64];
+	sqlite3_stmt *st;
+
+	assert_int_equal(idg_store_tenant_create(f->s, company_id, "Cert", 20, HASH, HASH, t),
+	    IDG_OK);
+	/* contracted at created_at, whatever the clock says */
+	st = prep(f, "UPDATE tenants SET created_at = ?1 WHERE id = ?2");
+	sqlite3_bind_int64(st, 1, created_at);
+	sqlite3_bind_int64(st, 2, t->id);
+	step_done(f, st);
+	*t = tenant(f, company_id);
+	assert_int_equal(t->created_at, created_at);
+	snprintf(email, sizeof(email), "u@%s.example", company_id);
+	assert_int_equal(idg_store_user_add(f->s, t->id, email, "U", HASH, false, &lic, &u),
+	    IDG_OK);
+	assert_int_equal(idg_store_device_settings_get(f->s, t->id, &ds), IDG_OK);
+	ds.licensed = 10;
+	assert_int_equal(idg_store_device_settings_set(f->s, t->id, &ds, created_at, NULL, NULL),
+	    IDG_OK);
+	assert_int_equal(idg_store_user_device_license(f->s, t->id, u.id, true, created_at, NULL,
+	    NULL), IDG_OK);
+	return u;
+}
+
+static void
+certs_are(const char *what, int issued, int revoked, int valid_end, int want_issued,
+    int want_revoked, int want_valid_end)
+{
+	if (issued != want_issued || revoked != want_revoked || valid_end != want_valid_end)
+		fail_msg("%s: issued %d revoked %d valid at end %d; want %d %d %d", what, issued,
+		    revoked, valid_end, want_issued, want_revoked, want_valid_end);
+}
+
+static void
+month_certs_are(const struct idg_report_month *m, const char *month, int issued, int revoked,
+    int valid_end)
+{
+	assert_string_equal(m->month, month);
+	certs_are(month, m->certs_issued, m->certs_revoked, m->certs_valid_end, issued, revoked,
+	    valid_end);
+}
+
+/*
+ * cert-co, contracted 2026-10-15 10:00 JST, issues and revokes certificates
+ * around the month ends; each one's fate is in the comment beside it. The
+ * first report (2026-11) covers October from the contract and November; the
+ * December report is checked as a normal and as a final one.
+ */
+static void
+test_report_certs(void **state)
+{
+	struct fx *f = *state;
+	struct idg_devcert_period p;
+	struct idg_report_month m;
+	struct idg_report r;
+	struct idg_tenant t, t2;
+	struct idg_user u, v;
+	int64_t nov = idg_jst_month_start(2026, 11), dec = idg_jst_month_start(2026, 12);
+	int64_t jan = idg_jst_month_start(2027, 1), x = jst(2026, 12, 10, 15, 0), c;
+
+	u = cert_tenant(f, "cert-co", jst(2026, 10, 15, 10, 0), &t);
+	v = cert_tenant(f, "cert-other", jst(2026, 1, 5, 0, 0), &t2);
+
+	/* Issued and revoked before the contract (revoked its last second before): in no period. */
+	c = jst(2026, 10, 15, 9, 0);
+	cert_add(f, &u, 18, c, c, c + 1800 * DAY, jst(2026, 10, 15, 9, 59) + 59);
+
+	/* October: 4 issued, 1 revoked (L), 3 valid at its end (A, B, K). */
+	c = jst(2026, 10, 20, 9, 0);
+	cert_add(f, &u, 1, c, c, c + 1800 * DAY, 0);			/* A: valid throughout */
+	c = jst(2026, 10, 25, 9, 0);
+	cert_add(f, &u, 2, c, c, c + 1800 * DAY, jst(2026, 11, 10, 12, 0)); /* B: revoked Nov */
+	c = jst(2026, 10, 26, 9, 0);
+	cert_add(f, &u, 3, c, c, c + 1800 * DAY, nov);		/* K: revoked at Oct's end */
+	c = jst(2026, 10, 27, 9, 0);
+	cert_add(f, &u, 4, c, c, c + 1800 * DAY, jst(2026, 10, 28, 9, 0)); /* L: revoked Oct */
+
+	/* November: 8 issued, 3 revoked (B, K, I), 5 valid at its end (A, D, E, G, P). */
+	c = jst(2026, 11, 2, 9, 0);
+	cert_add(f, &u, 5, c, c, jst(2026, 11, 20, 0, 0), 0);	/* C: expires inside Nov */
+	c = jst(2026, 11, 3, 9, 0);
+	cert_add(f, &u, 6, c, c, jst(2026, 12, 20, 0, 0), 0);	/* P: expires inside Dec */
+	c = jst(2026, 11, 5, 9, 0);
+	cert_add(f, &u, 7, c, c, c + 1800 * DAY, dec);		/* D: revoked at Nov's end */
+	c = jst(2026, 11, 6, 9, 0);
+	cert_add(f, &u, 8, c, c, c + 1800 * DAY, jst(2026, 12, 3, 9, 0)); /* E: revoked after */
+	c = jst(2026, 11, 7, 9, 0);
+	cert_add(f, &u, 9, c, c, dec, 0);			/* H: expires at Nov's end */
+	c = jst(2026, 11, 8, 9, 0);
+	cert_add(f, &u, 10, c, c, c + 1800 * DAY, jst(2026, 11, 9, 9, 0)); /* I: revoked Nov */
+	c = jst(2026, 11, 12, 9, 0);
+	cert_add(f, &u, 11, c, jst(2026, 12, 5, 0, 0), jst(2031, 12, 5, 0, 0), 0); /* N: not yet */
+	cert_add(f, &u, 12, dec - 1, dec - 1, dec + 1800 * DAY, 0); /* G: last second of Nov */
+
+	/* December: F and J before the cancellation time x, M after it. */
+	cert_add(f, &u, 13, dec, dec, dec + 1800 * DAY, 0);	/* F: issued at Nov's end */
+	c = jst(2026, 12, 2, 9, 0);
+	cert_add(f, &u, 14, c, c, c + 1800 * DAY, 0);		/* J */
+	c = jst(2026, 12, 11, 9, 0);
+	cert_add(f, &u, 15, c, c, c + 1800 * DAY, jst(2026, 12, 12, 9, 0)); /* M */
+
+	/* another tenant's certificates never count */
+	c = jst(2026, 11, 10, 9, 0);
+	cert_add(f, &v, 16, c, c, c + 1800 * DAY, 0);
+	cert_add(f, &v, 17, c, c, c + 1800 * DAY, c + DAY);
+
+	/* The first report: October from the contract, then November. */
+	assert_int_equal(idg_report_build(f->s, &t, "2026-11", NULL, dec, &r), IDG_OK);
+	assert_true(r.first);
+	assert_int_equal(r.nmonths, 2);
+	month_certs_are(&r.months[0], "2026-10", 4, 1, 3);
+	month_certs_are(&r.months[1], "2026-11", 8, 3, 5);
+	/* the period: the months' sums, valid at its end */
+	certs_are("2026-11 period", r.certs_issued, r.certs_revoked, r.certs_valid_end, 12, 4,
+	    5);
+	idg_report_clear(&r);
+
+	/* December, not cancelled: P expired, M revoked, by its end. */
+	assert_int_equal(idg_report_build(f->s, &t, "2026-12", NULL, jan, &r), IDG_OK);
+	assert_int_equal(r.nmonths, 1);
+	month_certs_are(&r.months[0], "2026-12", 3, 3, 5);	/* A, G, N, F, J */
+	certs_are("2026-12 period", r.certs_issued, r.certs_revoked, r.certs_valid_end, 3, 3, 5);
+	idg_report_clear(&r);
+
+	/* December as the final report of a cancellation at x: it ends there. */
+	t.cancelled_at = x;
+	assert_int_equal(idg_report_build(f->s, &t, "2026-12", NULL, x + 1, &r), IDG_OK);
+	assert_true(r.final);
+	month_certs_are(&r.months[0], "2026-12", 2, 2, 6);	/* A, G, N, F, J, P */
+	certs_are("final period", r.certs_issued, r.certs_revoked, r.certs_valid_end, 2, 2, 6);
+	idg_report_clear(&r);
+	t.cancelled_at = 0;
+
+	/* The billing figures do not carry them. */
+	assert_int_equal(idg_billing_month(f->s, &t, "2026-11", &m), IDG_OK);
+	certs_are("billing 2026-11", m.certs_issued, m.certs_revoked, m.certs_valid_end, 0, 0,
+	    0);
+
+	/* The store operation alone: [from, to) is closed at from and open at to. */
+	c = jst(2026, 10, 20, 9, 0);	/* A's issue */
+	assert_int_equal(idg_store_devcert_period(f->s, t.id, c, c + 1, &p), IDG_OK);
+	certs_are("[A, A + 1)", p.issued, p.revoked, p.valid_end, 1, 0, 1);
+	assert_int_equal(idg_store_devcert_period(f->s, t.id, c - DAY, c, &p), IDG_OK);
+	certs_are("[A - 1 day, A)", p.issued, p.revoked, p.valid_end, 0, 0, 0);
+	assert_int_equal(idg_store_devcert_period(f->s, t.id, c, c, &p), IDG_OK);
+	certs_are("[A, A)", p.issued, p.revoked, p.valid_end, 0, 0, 0);
+	/* The other tenant: one issued and revoked, one valid. */
+	assert_int_equal(idg_store_devcert_period(f->s, t2.id, nov, dec, &p), IDG_OK);
+	certs_are("cert-other", p.issued, p.revoked, p.valid_end, 2, 1, 1);
+	/* An unknown tenant has none; a reversed period and no output are refused. */
+	memset(&p, 0x5a, sizeof(p));
+	assert_int_equal(idg_store_devcert_period(f->s, 9999, nov, dec, &p), IDG_OK);
+	certs_are("unknown tenant", p.issued, p.revoked, p.valid_end, 0, 0, 0);
+	assert_int_equal(idg_store_devcert_period(f->s, t.id, dec, nov, &p), IDG_INVALID);
+	assert_int_equal(idg_store_devcert_period(f->s, t.id, nov, dec, NULL), IDG_INVALID);
+}
+
 /* ---- license rows through the store API ------------------------------- */
 
 struct lic_rows {
@@ -1510,6 +1710,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_report_build_later_and_final, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_report_top_apps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_certs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_license_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_billing_export_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_billing_export_limits, setup, teardown),

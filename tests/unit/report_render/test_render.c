@@ -102,8 +102,9 @@ sample(struct fixture *f)
 	r->final = false;
 	r->generated_at = 1793611815;	/* 2026-11-02T09:30:15Z */
 	r->nmonths = 2;
-	r->months[0] = (struct idg_report_month){ "2026-09", 25, 21, 21, 6, 10, 4 };
-	r->months[1] = (struct idg_report_month){ "2026-10", 30, 24, 24, 20, 10, 6 };
+	/* certificates: issued, revoked, valid at the end (summed in the totals below) */
+	r->months[0] = (struct idg_report_month){ "2026-09", 25, 21, 21, 6, 10, 4, 7, 1, 5 };
+	r->months[1] = (struct idg_report_month){ "2026-10", 30, 24, 24, 20, 10, 6, 5, 1, 38 };
 	r->ndays = 40;
 	r->days = f->days;
 	fill_days(f->days, r->ndays, 2026, 9, 22);
@@ -280,6 +281,14 @@ test_html_page(void **state)
 	assert_non_null(strstr(h, "<td data-k=\"licensed_peak\" data-month=\"2026-09\">21<"));
 	assert_non_null(strstr(h, "<td data-k=\"device_users\" data-month=\"2026-10\">6<"));
 	assert_non_null(strstr(h, "<td data-k=\"device_licensed\" data-month=\"2026-09\">10<"));
+	/* The certificate figures of each month, after the device ones, in their order. */
+	assert_non_null(strstr(h, "<td data-k=\"device_users\" data-month=\"2026-09\">4</td>"
+	    "<td data-k=\"certs_issued\" data-month=\"2026-09\">7</td>"
+	    "<td data-k=\"certs_revoked\" data-month=\"2026-09\">1</td>"
+	    "<td data-k=\"certs_valid_end\" data-month=\"2026-09\">5</td></tr>"));
+	assert_non_null(strstr(h, "<td data-k=\"certs_valid_end\" data-month=\"2026-10\">38<"));
+	assert_non_null(strstr(h, "<th class=\"num\">月末有効証明書 / Valid certificates at month end"
+	    "</th></tr></thead>"));
 	assert_non_null(strstr(h, "<dd data-k=\"certs_valid_end\">38</dd>"));
 	assert_non_null(strstr(h, "<dd data-k=\"admin_total\">9</dd>"));
 	{
@@ -328,6 +337,7 @@ test_html_empty(void **state)
 	assert_int_equal(count_of(b.data, "データなし / no data"), 2);
 	/* the apps chart, the denials and the admin operations tables */
 	assert_int_equal(count_of(b.data, "なし / none"), 3);
+	assert_null(strstr(b.data, "<td colspan=\"10\">"));
 	assert_int_equal(count_of(b.data, "<rect class=\"ok\""), 0);
 	assert_non_null(strstr(b.data, "最終レポート（解約） / Final report (cancellation)"));
 	assert_null(strstr(b.data, "初回レポート"));
@@ -342,6 +352,8 @@ test_html_empty(void **state)
 	assert_int_equal(count_of(b.data, "データなし / no data"), 2);
 	assert_int_equal(count_of(b.data, "<rect class=\"app\""), 0);
 	assert_null(strstr(b.data, "data-month="));
+	/* the months table's "none" row spans all its columns: month + 9 figures */
+	assert_non_null(strstr(b.data, "<tr><td colspan=\"10\">なし / none</td></tr>"));
 	idg_buf_free(&b);
 }
 
@@ -480,7 +492,11 @@ test_csv_layout(void **state)
 	assert_memory_equal(b.data + b.len - 2, "\r\n", 2);
 	assert_int_equal(count_of(b.data, "\r\ndays,"), 40);
 	assert_int_equal(count_of(b.data, "\r\nmonths,"), 2);
-	assert_non_null(strstr(b.data, "\r\nmonths,2026-10,30,24,24,20,10,6\r\n"));
+	assert_non_null(strstr(b.data, "\r\nsection,month,contracted_end,licensed_peak,"
+	    "licensed_end,active_ids,device_licensed,device_users,certs_issued,certs_revoked,"
+	    "certs_valid_end\r\n"));
+	assert_non_null(strstr(b.data, "\r\nmonths,2026-09,25,21,21,6,10,4,7,1,5\r\n"));
+	assert_non_null(strstr(b.data, "\r\nmonths,2026-10,30,24,24,20,10,6,5,1,38\r\n"));
 	assert_non_null(strstr(b.data, ",2026-09-22,2026-10-31,2026-11-16,true,false,"));
 	/* Name quoted (it holds quotes), quotes doubled; formula cells neutralised. */
 	assert_non_null(strstr(b.data, "summary,sample-co,\"株式会社サンプル \"\"Q\"\" <b>&\","));
@@ -578,6 +594,9 @@ test_json_values(void **state)
 	static const char *const keys[] = { "company_id", "name", "month", "from_day", "to_day",
 	    "due", "first", "final", "generated_at", "months", "totals", "days", "apps",
 	    "denials", "admin_operations" };
+	static const char *const mkeys[] = { "month", "contracted_end", "licensed_peak",
+	    "licensed_end", "active_ids", "device_licensed", "device_users", "certs_issued",
+	    "certs_revoked", "certs_valid_end" };
 	struct fixture f;
 	struct idg_buf b;
 	json_t *j, *d;
@@ -609,6 +628,19 @@ test_json_values(void **state)
 	assert_string_equal(json_string_value(json_object_get(d, "month")), "2026-10");
 	assert_int_equal(json_integer_value(json_object_get(d, "active_ids")), 20);
 	assert_int_equal(json_integer_value(json_object_get(d, "device_users")), 6);
+	assert_int_equal(json_integer_value(json_object_get(d, "certs_issued")), 5);
+	assert_int_equal(json_integer_value(json_object_get(d, "certs_revoked")), 1);
+	assert_int_equal(json_integer_value(json_object_get(d, "certs_valid_end")), 38);
+	/* A month's keys, in the documented order. */
+	d = json_array_get(json_object_get(j, "months"), 0);
+	assert_int_equal(json_object_size(d), sizeof(mkeys) / sizeof(mkeys[0]));
+	i = 0;
+	json_object_foreach(d, k, v) {
+		assert_string_equal(k, mkeys[i]);
+		i++;
+	}
+	assert_int_equal(json_integer_value(json_object_get(d, "certs_issued")), 7);
+	assert_int_equal(json_integer_value(json_object_get(d, "certs_valid_end")), 5);
 	d = json_object_get(j, "totals");
 	assert_int_equal(json_integer_value(json_object_get(d, "signins_ok")), f.r.signins_ok);
 	assert_int_equal(json_integer_value(json_object_get(d, "certs_valid_end")), 38);
