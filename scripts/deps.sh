@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 level=${1:-build}
 pkgs=(libevent-2.1-7 libevent-openssl-2.1-7 libevent-pthreads-2.1-7 libhiredis0.14
-      libjansson4 libsqlite3-0 libconfig9 libargon2-1 libjwt0 liboath0 libqrencode4 openssl redis-server ca-certificates)
+      libjansson4 libsqlite3-0 libconfig9 libargon2-1 libjwt0 liboath0 libqrencode4 liblasso3 openssl redis-server ca-certificates)
 if [ "$level" != runtime ]; then
   pkgs+=(build-essential cmake pkg-config libevent-dev libssl-dev libhiredis-dev
-         libjansson-dev libsqlite3-dev libconfig-dev libargon2-dev libjwt-dev liboath-dev libqrencode-dev)
+         libjansson-dev libsqlite3-dev libconfig-dev libargon2-dev libjwt-dev liboath-dev libqrencode-dev
+         liblasso3-dev)
 fi
 if [ "$level" = test ]; then
   pkgs+=(libcmocka-dev curl sqlite3 chromium fonts-noto-cjk nodejs npm wrk valgrind
