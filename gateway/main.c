@@ -124,8 +124,8 @@ main(int argc, char **argv)
 	 */
 	if (idg_config_load(cfg, path, strcmp(cmd, "serve") == 0 ||
 	    strcmp(cmd, "check-config") == 0 || strcmp(cmd, "oidc") == 0 ||
-	    strcmp(cmd, "cert") == 0 || strcmp(cmd, "tenant") == 0, err,
-	    sizeof(err)) != IDG_OK) {
+	    strcmp(cmd, "cert") == 0 || strcmp(cmd, "tenant") == 0 ||
+	    strcmp(cmd, "saml") == 0, err, sizeof(err)) != IDG_OK) {
 		fprintf(stderr, "%s\n", err);
 		free(cfg);
 		return strcmp(cmd, "check-config") == 0 ? 1 : 2;

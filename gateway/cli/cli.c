@@ -24,7 +24,7 @@
 #include "../util/str.h"
 
 static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
-	"oidc", "policy", "billing", "report", "cert", "enroll", NULL };
+	"oidc", "policy", "billing", "report", "cert", "enroll", "saml", NULL };
 
 
 int
@@ -141,6 +141,33 @@ idg_cli_usage(void)
 	    "      rows: user email, device type, device identifier (header optional)\n"
 	    "  cert requests --tenant ID [--json]\n"
 	    "  cert approve|reject --tenant ID REQUEST_ID\n"
+	    "  saml key rotate --tenant ID [--bits 2048|3072]\n"
+	    "      a new IdP signing key and certificate: current if the tenant has none,\n"
+	    "      else next (published in the metadata, not yet signing)\n"
+	    "  saml key promote --tenant ID\n"
+	    "      the next key becomes current, the current one retires\n"
+	    "  saml key list --tenant ID [--json]\n"
+	    "  saml key purge --tenant ID\n"
+	    "      remove retired keys\n"
+	    "  saml metadata --tenant ID [--out FILE]\n"
+	    "      the IdP metadata (current and next certificates)\n"
+	    "  saml app add --tenant ID --app-id X --name NAME (--metadata FILE|https-URL\n"
+	    "           [--cacert FILE] | --entity-id E --acs URL [--acs URL ...] [--slo URL]\n"
+	    "           [--sp-cert FILE]) [--nameid email|persistent|unspecified]\n"
+	    "           [--nameid-source email|attr:NAME] [--attribute NAME=SOURCE ...]\n"
+	    "           [--sign-requests] [--sign assertion|response|both] [--encrypt]\n"
+	    "           [--no-sp-initiated] [--no-idp-initiated] [--device-required] [--json]\n"
+	    "      register a SAML service provider; SOURCE is email, display_name, groups\n"
+	    "      or const:TEXT; signed requests default to the metadata's\n"
+	    "      AuthnRequestsSigned\n"
+	    "  saml app update --tenant ID APP_ID [options of add] [--no-sign-requests]\n"
+	    "           [--no-encrypt] [--sp-initiated] [--idp-initiated]\n"
+	    "           [--no-device-required] [--no-attributes]\n"
+	    "      change the options given; --attribute replaces every mapping\n"
+	    "  saml app list --tenant ID [--json]\n"
+	    "  saml app show --tenant ID APP_ID [--json]\n"
+	    "  saml app delete --tenant ID APP_ID\n"
+	    "  saml app assign|unassign --tenant ID APP_ID (--user EMAIL | --group NAME)\n"
 	    "  enroll --url https://HOST:PORT --tenant ID (--token-file FILE | --token TOKEN)\n"
 	    "           --device-name NAME [--device-id IDENT] [--device-type T] [--out DIR]\n"
 	    "           [--cacert FILE] [--timeout S]\n"
@@ -652,6 +679,8 @@ idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
 			rc = cli_report(&c, argc - 1, argv + 1);
 		else if (strcmp(argv[0], "cert") == 0)
 			rc = cli_cert(&c, argc - 1, argv + 1);
+		else if (strcmp(argv[0], "saml") == 0)
+			rc = cli_saml(&c, argc - 1, argv + 1);
 		else
 			rc = cli_group(&c, argc - 1, argv + 1);
 	}

@@ -94,6 +94,8 @@ int	cli_billing(struct cli *c, int argc, char **argv);
 int	cli_report(struct cli *c, int argc, char **argv);
 /* cli_cert.c: argv[0] is the verb (license, assign, issue, list, ...). */
 int	cli_cert(struct cli *c, int argc, char **argv);
+/* cli_saml.c: argv[0] is "key", "app" (then the verb) or "metadata". */
+int	cli_saml(struct cli *c, int argc, char **argv);
 /* cli_enroll.c: the enrolment client; argv holds its options. Needs no config. */
 int	cli_enroll(int argc, char **argv);
 struct idg_jp_overrides;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../certs/devcert.h"	/* the option's constants only; certs/ is not linked */
@@ -422,6 +423,8 @@ fits(const char *field, size_t size)
 	return memchr(field, '\0', size) != NULL;
 }
 
+#define PEM_CERT_BEGIN "-----BEGIN CERTIFICATE-----"
+
 static bool
 alg_ok(const char *alg)
 {
@@ -464,6 +467,11 @@ idg_store_key_add(struct idg_store *s, struct idg_signing_key *k)
 	    !fits(k->public_jwk, sizeof(k->public_jwk)) || k->public_jwk[0] == '\0' ||
 	    (k->status != IDG_KEY_NEXT && k->status != IDG_KEY_CURRENT))
 		return IDG_INVALID;
+	/* A SAML IdP key is RSA (RS256) and publishes its certificate, not a JWK. */
+	if (strcmp(k->use, IDG_SAML_KEY_USE) == 0 && (strcmp(k->alg, "RS256") != 0 ||
+	    strncmp(k->public_jwk, PEM_CERT_BEGIN, sizeof(PEM_CERT_BEGIN) - 1) != 0 ||
+	    strstr(k->public_jwk, "-----END CERTIFICATE-----") == NULL))
+		return IDG_INVALID;
 	return s->ops->key_add(s, k);
 }
 
@@ -490,9 +498,25 @@ idg_store_key_purge_retired(struct idg_store *s, int64_t tenant_id, int64_t befo
 {
 	int count = 0, st;
 
-	st = s->ops->key_purge_retired(s, tenant_id, before, &count);
+	st = s->ops->key_purge_retired(s, tenant_id, NULL, before, &count);
 	if (n != NULL)
 		*n = st == IDG_OK ? count : 0;
+	return st;
+}
+
+int
+idg_store_key_purge_use(struct idg_store *s, int64_t tenant_id, const char *use, int64_t before,
+    int *n)
+{
+	int count = 0, st;
+
+	if (n != NULL)
+		*n = 0;
+	if (use == NULL)
+		return IDG_INVALID;
+	st = s->ops->key_purge_retired(s, tenant_id, use, before, &count);
+	if (n != NULL && st == IDG_OK)
+		*n = count;
 	return st;
 }
 
@@ -1083,4 +1107,172 @@ idg_store_device_request_decide(struct idg_store *s, int64_t tenant_id, int64_t 
 		return IDG_INVALID;
 	return s->ops->device_request_decide(s, tenant_id, id, status, sn, by != NULL ? by : "",
 	    now);
+}
+
+/* SAML IdP. */
+
+void
+idg_saml_app_clear(struct idg_saml_app *a)
+{
+	if (a == NULL)
+		return;
+	free(a->metadata);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The app_id of URLs: 1..63 characters [a-z0-9-]. */
+static bool
+saml_app_id_ok(const char *id)
+{
+	size_t n;
+
+	if (id == NULL || (n = strlen(id)) == 0 || n > IDG_SAML_APP_ID_MAX)
+		return false;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+/* "email", or "attr:" and a user attribute's name (1..64 of [A-Za-z0-9_.-]). */
+static bool
+nameid_source_ok(const char *src)
+{
+	static const char name_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-";
+	size_t n;
+
+	if (strcmp(src, "email") == 0)
+		return true;
+	if (strncmp(src, "attr:", 5) != 0)
+		return false;
+	n = strlen(src + 5);
+	return n > 0 && n <= 64 && strspn(src + 5, name_chars) == n;
+}
+
+/* The checks of idg_store_saml_app_add (and _update); defaults nameid_source. */
+static int
+saml_app_check(struct idg_saml_app *a)
+{
+	size_t n;
+
+	if (a == NULL || !fits(a->app_id, sizeof(a->app_id)) || !saml_app_id_ok(a->app_id) ||
+	    !fits(a->name, sizeof(a->name)) || a->name[0] == '\0' ||
+	    !idg_utf8_text_valid(a->name) || !token_ok(a->entity_id, sizeof(a->entity_id)) ||
+	    !fits(a->nameid_source, sizeof(a->nameid_source)) ||
+	    !fits(a->attributes, sizeof(a->attributes)) || a->metadata == NULL)
+		return IDG_INVALID;
+	n = strnlen(a->metadata, IDG_SAML_METADATA_MAX + 1);
+	if (n == 0 || n > IDG_SAML_METADATA_MAX)
+		return IDG_INVALID;
+	if (a->nameid_source[0] == '\0')
+		memcpy(a->nameid_source, "email", sizeof("email"));
+	if (!nameid_source_ok(a->nameid_source) || a->nameid_format < 0 ||
+	    a->nameid_format > 2)
+		return IDG_INVALID;
+	/* An answer signed nowhere could be forged by anyone on the way. */
+	if (!a->sign_assertion && !a->sign_response)
+		return IDG_INVALID;
+	return IDG_OK;
+}
+
+int
+idg_store_saml_app_add(struct idg_store *s, struct idg_saml_app *a)
+{
+	int st;
+
+	if ((st = saml_app_check(a)) != IDG_OK)
+		return st;
+	return s->ops->saml_app_add(s, a);
+}
+
+int
+idg_store_saml_app_get(struct idg_store *s, int64_t tenant_id, const char *app_id,
+    struct idg_saml_app *out)
+{
+	if (out == NULL)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (app_id == NULL)
+		return IDG_INVALID;
+	return s->ops->saml_app_get(s, tenant_id, app_id, NULL, out);
+}
+
+int
+idg_store_saml_app_get_by_entity(struct idg_store *s, int64_t tenant_id,
+    const char *entity_id, struct idg_saml_app *out)
+{
+	if (out == NULL)
+		return IDG_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (entity_id == NULL)
+		return IDG_INVALID;
+	return s->ops->saml_app_get(s, tenant_id, NULL, entity_id, out);
+}
+
+int
+idg_store_saml_app_list(struct idg_store *s, int64_t tenant_id, idg_saml_app_each_fn *fn,
+    void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->saml_app_list(s, tenant_id, fn, arg);
+}
+
+int
+idg_store_saml_app_update(struct idg_store *s, struct idg_saml_app *a)
+{
+	int st;
+
+	if ((st = saml_app_check(a)) != IDG_OK)
+		return st;
+	return s->ops->saml_app_update(s, a);
+}
+
+int
+idg_store_saml_app_delete(struct idg_store *s, int64_t tenant_id, const char *app_id)
+{
+	if (app_id == NULL)
+		return IDG_INVALID;
+	return s->ops->saml_app_delete(s, tenant_id, app_id);
+}
+
+static bool
+assign_args_ok(const char *app_id, const char *kind, const char *who)
+{
+	return app_id != NULL && kind != NULL && who != NULL &&
+	    (strcmp(kind, "user") == 0 || strcmp(kind, "group") == 0);
+}
+
+int
+idg_store_saml_app_assign(struct idg_store *s, int64_t tenant_id, const char *app_id,
+    const char *kind, const char *who)
+{
+	if (!assign_args_ok(app_id, kind, who))
+		return IDG_INVALID;
+	return s->ops->saml_app_assign(s, tenant_id, app_id, kind, who, true);
+}
+
+int
+idg_store_saml_app_unassign(struct idg_store *s, int64_t tenant_id, const char *app_id,
+    const char *kind, const char *who)
+{
+	if (!assign_args_ok(app_id, kind, who))
+		return IDG_INVALID;
+	return s->ops->saml_app_assign(s, tenant_id, app_id, kind, who, false);
+}
+
+int
+idg_store_saml_app_assignments(struct idg_store *s, int64_t tenant_id, const char *app_id,
+    idg_client_assignment_each_fn *fn, void *arg)
+{
+	if (app_id == NULL || fn == NULL)
+		return IDG_INVALID;
+	return s->ops->saml_app_assignments(s, tenant_id, app_id, fn, arg);
+}
+
+int
+idg_store_saml_app_users(struct idg_store *s, int64_t tenant_id, idg_client_user_each_fn *fn,
+    void *arg)
+{
+	if (fn == NULL)
+		return IDG_INVALID;
+	return s->ops->saml_app_users(s, tenant_id, fn, arg);
 }

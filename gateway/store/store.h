@@ -148,7 +148,7 @@ struct idg_signing_key {
 	char	alg[8];			/* "RS256" or "ES256" */
 	char	kid[64];		/* RFC 7638 thumbprint */
 	char	sealed[4096];		/* private key sealed under the master key */
-	char	public_jwk[2048];	/* compact JSON */
+	char	public_jwk[2048];	/* compact JSON (oidc) or the certificate PEM (saml) */
 	int	status;			/* enum idg_key_status */
 	int64_t	created_at;
 	int64_t	activated_at;		/* 0 until current */
@@ -842,5 +842,145 @@ int	idg_store_device_request_list(struct idg_store *s, int64_t tenant_id,
 /* status 1 (approved; serial of the issued certificate) or 2 (rejected). IDG_DECLINED if decided. */
 int	idg_store_device_request_decide(struct idg_store *s, int64_t tenant_id, int64_t id,
 	    int status, const char *serial, const char *by, int64_t now);
+
+
+/*
+ * The tenant's SAML 2.0 identity provider (migration 0010): its service
+ * providers ("SAML apps"), who may use each, and its signing keys.
+ *
+ * Keys: the signing_keys rows and idg_store_key_* functions above, with use
+ * IDG_SAML_KEY_USE and alg "RS256" (RSA 2048 or 3072): public_jwk holds the
+ * self-signed X.509 certificate (PEM), kid the base64url SHA-256 of its DER
+ * (43 characters), sealed the key's PKCS#8 DER sealed with idg_seal(master
+ * key, IDG_SAML_KEY_SEAL_INFO, "tenant:<tenant id>"). idg_store_key_add
+ * refuses a "saml" key with another alg or without a PEM certificate. The
+ * current key signs; next keys are published in the IdP metadata before
+ * they sign; retired keys are neither (purge them with
+ * idg_store_key_purge_use).
+ *
+ * idg_store_tenant_apps (above) lists SAML apps too: kind "saml" with the
+ * app_id, after the OIDC clients; idg_store_tenant_cancel purges them with
+ * their assignments.
+ */
+#define IDG_SAML_KEY_USE		"saml"
+#define IDG_SAML_KEY_SEAL_INFO		"idgate saml key v1"
+#define IDG_SAML_APP_ID_MAX		63	/* bytes; [a-z0-9-] */
+#define IDG_SAML_APP_NAME_MAX		128	/* bytes of UTF-8 text */
+#define IDG_SAML_ENTITY_ID_MAX		1024	/* bytes (IDG_SAML_URL_MAX of saml.h) */
+#define IDG_SAML_METADATA_MAX		(256 * 1024)	/* bytes (IDG_SAML_MAX_XML_BYTES) */
+#define IDG_SAML_NAMEID_SOURCE_MAX	69	/* "attr:" + a name of 1..64 bytes */
+#define IDG_SAML_ATTRIBUTES_MAX		4096	/* bytes */
+
+/*
+ * A registered service provider. nameid_format uses the numbers of enum
+ * idg_saml_nameid_format (gateway/saml/saml.h): 0 unspecified, 1
+ * emailAddress, 2 persistent. Every array is NUL-terminated; metadata is
+ * owned by the struct when filled by idg_store_saml_app_get/_get_by_entity
+ * (release it with idg_saml_app_clear), borrowed in an
+ * idg_saml_app_each_fn callback, and borrowed from the caller by _add and
+ * _update.
+ */
+struct idg_saml_app {
+	int64_t	id;
+	int64_t	tenant_id;
+	char	app_id[IDG_SAML_APP_ID_MAX + 1];	/* unique per tenant; in URLs */
+	char	name[IDG_SAML_APP_NAME_MAX + 1];
+	char	entity_id[IDG_SAML_ENTITY_ID_MAX + 1];	/* unique per tenant */
+	char	*metadata;		/* the SP's EntityDescriptor (text) */
+	int	nameid_format;		/* 0 unspecified, 1 email, 2 persistent */
+	/* "email" or "attr:NAME" */
+	char	nameid_source[IDG_SAML_NAMEID_SOURCE_MAX + 1];
+	char	attributes[IDG_SAML_ATTRIBUTES_MAX + 1]; /* "SAML-NAME=SOURCE" lines */
+	bool	sign_requests;		/* the SP signs AuthnRequests; unsigned refused */
+	bool	sign_assertion;
+	bool	sign_response;		/* at least one of the two */
+	bool	encrypt_assertion;
+	bool	sp_initiated;		/* SP-initiated SSO allowed */
+	bool	idp_initiated;		/* IdP-initiated SSO (portal) allowed */
+	bool	device_required;	/* sign-in to it needs the device check */
+	int64_t	created_at;
+};
+
+/* Frees a->metadata and zeroes *a; safe on a zeroed or already cleared struct. */
+void	idg_saml_app_clear(struct idg_saml_app *a);
+
+/* Called once per app; a and a->metadata are valid during the call only. */
+typedef int idg_saml_app_each_fn(void *arg, const struct idg_saml_app *a);
+
+/*
+ * Adds an app (a->tenant_id names the tenant). An empty nameid_source is
+ * stored as "email" (written back). Checks: app_id of 1..63 characters
+ * [a-z0-9-]; name non-empty UTF-8 text (idg_utf8_text_valid) of at most 128
+ * bytes; entity_id of 1..1024 bytes without spaces or control characters;
+ * metadata non-NULL, 1..IDG_SAML_METADATA_MAX bytes; nameid_format 0..2;
+ * nameid_source "email" or "attr:NAME" (NAME: 1..64 of [A-Za-z0-9_.-]);
+ * attributes at most 4096 bytes (parsed by the gateway, not here);
+ * sign_assertion or sign_response set. The metadata itself is checked by
+ * the caller (idg_saml_sp_metadata_check). Fills a->id and a->created_at.
+ * IDG_EXISTS for an app_id or entity_id taken in the tenant; IDG_INVALID for
+ * a field that fails a check; IDG_NOTFOUND for an unknown or cancelled
+ * tenant. Bumps the generation.
+ */
+int	idg_store_saml_app_add(struct idg_store *s, struct idg_saml_app *a);
+/*
+ * The app by app_id, or by entity_id. *out is overwritten (an earlier
+ * metadata is not freed) and owns its metadata: idg_saml_app_clear it.
+ * IDG_NOTFOUND if none (out zeroed); IDG_INVALID for a NULL argument.
+ */
+int	idg_store_saml_app_get(struct idg_store *s, int64_t tenant_id, const char *app_id,
+	    struct idg_saml_app *out);
+int	idg_store_saml_app_get_by_entity(struct idg_store *s, int64_t tenant_id,
+	    const char *entity_id, struct idg_saml_app *out);
+/* The tenant's apps, ordered by app_id, metadata included (borrowed). */
+int	idg_store_saml_app_list(struct idg_store *s, int64_t tenant_id,
+	    idg_saml_app_each_fn *fn, void *arg);
+/*
+ * Replaces every mutable field (name, entity_id, metadata, nameid_format,
+ * nameid_source, attributes and the flags) of the app a->app_id of
+ * a->tenant_id, with the checks of _add; id, app_id and created_at stay
+ * (a->id and a->created_at are filled). IDG_NOTFOUND for an unknown app;
+ * IDG_EXISTS when entity_id belongs to another app of the tenant;
+ * IDG_INVALID as _add. Bumps the generation.
+ */
+int	idg_store_saml_app_update(struct idg_store *s, struct idg_saml_app *a);
+/* Deletes the app and its assignments. IDG_NOTFOUND if there is none. */
+int	idg_store_saml_app_delete(struct idg_store *s, int64_t tenant_id, const char *app_id);
+/*
+ * As idg_store_oidc_client_assign: lets a user (kind "user", who = e-mail,
+ * not deleted) or every member of a group (kind "group", who = group name)
+ * use the app. IDG_NOTFOUND when the app, user or group does not exist;
+ * IDG_EXISTS if already assigned; IDG_INVALID for another kind.
+ */
+int	idg_store_saml_app_assign(struct idg_store *s, int64_t tenant_id, const char *app_id,
+	    const char *kind, const char *who);
+/*
+ * Removes one assignment (same arguments; a deleted user's may be removed
+ * too). IDG_NOTFOUND when the app, the user or group, or the assignment
+ * does not exist; IDG_INVALID for another kind.
+ */
+int	idg_store_saml_app_unassign(struct idg_store *s, int64_t tenant_id, const char *app_id,
+	    const char *kind, const char *who);
+/*
+ * The assignments of one app: fn(arg, kind, who) with kind "user" (who =
+ * e-mail) then "group" (who = name), each ordered by who. IDG_NOTFOUND for
+ * an unknown app.
+ */
+int	idg_store_saml_app_assignments(struct idg_store *s, int64_t tenant_id,
+	    const char *app_id, idg_client_assignment_each_fn *fn, void *arg);
+/*
+ * Every (app_id, user_id) pair allowed in the tenant: direct user
+ * assignments plus group assignments expanded to the group's members, each
+ * pair once, ordered by app_id then user_id; deleted users are left out.
+ * For the gateway's in-memory snapshot (as idg_store_oidc_client_users).
+ */
+int	idg_store_saml_app_users(struct idg_store *s, int64_t tenant_id,
+	    idg_client_user_each_fn *fn, void *arg);
+/*
+ * Deletes the tenant's retired keys of one use (not NULL) with retired_at <
+ * before; *n (may be NULL) gets how many. idg_store_key_purge_retired is
+ * the same over every use.
+ */
+int	idg_store_key_purge_use(struct idg_store *s, int64_t tenant_id, const char *use,
+	    int64_t before, int *n);
 
 #endif

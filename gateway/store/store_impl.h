@@ -114,8 +114,9 @@ struct idg_store_ops {
 		    idg_key_each_fn *fn, void *arg);
 	int	(*key_promote)(struct idg_store *s, int64_t tenant_id, const char *use,
 		    const char *alg);
-	int	(*key_purge_retired)(struct idg_store *s, int64_t tenant_id, int64_t before,
-		    int *n);
+	/* use NULL: retired keys of every use. */
+	int	(*key_purge_retired)(struct idg_store *s, int64_t tenant_id, const char *use,
+		    int64_t before, int *n);
 	int	(*oidc_client_add)(struct idg_store *s, struct idg_oidc_client *c);
 	int	(*oidc_client_get)(struct idg_store *s, int64_t tenant_id,
 		    const char *client_id, struct idg_oidc_client *out);
@@ -208,6 +209,26 @@ struct idg_store_ops {
 		    idg_device_request_each_fn *fn, void *arg);
 	int	(*device_request_decide)(struct idg_store *s, int64_t tenant_id, int64_t id,
 		    int status, const char *serial, const char *by, int64_t now);
+
+	/*
+	 * SAML IdP (migration 0010); store.c has checked and defaulted the
+	 * fields. saml_app_get finds the app by app_id, or by entity_id when
+	 * app_id is NULL, and fills *out with an owned metadata. saml_app_assign
+	 * adds (on) or removes (!on) one assignment.
+	 */
+	int	(*saml_app_add)(struct idg_store *s, struct idg_saml_app *a);
+	int	(*saml_app_get)(struct idg_store *s, int64_t tenant_id, const char *app_id,
+		    const char *entity_id, struct idg_saml_app *out);
+	int	(*saml_app_list)(struct idg_store *s, int64_t tenant_id,
+		    idg_saml_app_each_fn *fn, void *arg);
+	int	(*saml_app_update)(struct idg_store *s, struct idg_saml_app *a);
+	int	(*saml_app_delete)(struct idg_store *s, int64_t tenant_id, const char *app_id);
+	int	(*saml_app_assign)(struct idg_store *s, int64_t tenant_id, const char *app_id,
+		    const char *kind, const char *who, bool on);
+	int	(*saml_app_assignments)(struct idg_store *s, int64_t tenant_id,
+		    const char *app_id, idg_client_assignment_each_fn *fn, void *arg);
+	int	(*saml_app_users)(struct idg_store *s, int64_t tenant_id,
+		    idg_client_user_each_fn *fn, void *arg);
 };
 
 /* The common head of every backend instance. */

@@ -51,6 +51,9 @@ enum sid {
 	S_TCA_INS, S_TCA_GET, S_CRL_GET, S_CRL_PUT, S_CRL_NUM,
 	S_PR_INS, S_PR_MATCH, S_DR_INS, S_DR_GET, S_DR_LIST, S_DR_DECIDE, S_DR_EXISTS,
 	S_X_DEVCERTS, S_X_DEVREQ, S_X_PREREG, S_X_CA,
+	S_K_PURGE_USE, S_SA_INS, S_SA_GET, S_SA_GET_E, S_SA_LIST, S_SA_ROWID, S_SA_DEL,
+	S_SA_UPD, S_SA_UID, S_SAA_INS_U, S_SAA_INS_G, S_SAA_DEL_U, S_SAA_DEL_G, S_SAA_LIST,
+	S_SAA_USERS, S_X_SAML,
 	S_COUNT
 };
 
@@ -77,6 +80,11 @@ enum sid {
 	" post_logout_uris, scopes, grant_types, id_token_alg, pairwise, initiate_login_uri," \
 	" access_token_ttl_s, id_token_ttl_s, refresh_token_ttl_s, resource_server," \
 	" created_at, device_required FROM oidc_clients"
+#define SAML_SELECT \
+	"SELECT id, tenant_id, app_id, name, entity_id, metadata, nameid_format," \
+	" nameid_source, attributes, sign_requests, sign_assertion, sign_response," \
+	" encrypt_assertion, sp_initiated, idp_initiated, device_required, created_at" \
+	" FROM saml_apps"
 #define DEVCERT_SELECT \
 	"SELECT id, tenant_id, user_id, serial, device_id, device_name, device_type," \
 	" device_identifier, enrolled_by, not_before, not_after, status, revoked_at," \
@@ -275,7 +283,8 @@ static const char *const sql_text[S_COUNT] = {
 	[S_A_PURGE] = "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log"
 	    " WHERE at < ?1 LIMIT 5000)",
 	[S_T_APPS] = "SELECT 'oidc', client_id FROM oidc_clients WHERE tenant_id = ?1"
-	    " ORDER BY 2",
+	    " UNION ALL SELECT 'saml', app_id FROM saml_apps WHERE tenant_id = ?1"
+	    " ORDER BY 1, 2",
 	[S_X_USERS] = "DELETE FROM users WHERE tenant_id = ?1",
 	[S_X_GROUPS] = "DELETE FROM groups WHERE tenant_id = ?1",
 	[S_X_CLIENTS] = "DELETE FROM oidc_clients WHERE tenant_id = ?1",
@@ -354,6 +363,48 @@ static const char *const sql_text[S_COUNT] = {
 	[S_X_DEVREQ] = "DELETE FROM device_requests WHERE tenant_id = ?1",
 	[S_X_PREREG] = "DELETE FROM device_prereg WHERE tenant_id = ?1",
 	[S_X_CA] = "DELETE FROM tenant_ca WHERE tenant_id = ?1",
+	[S_K_PURGE_USE] = "DELETE FROM signing_keys WHERE tenant_id = ?1 AND status = 2"
+	    " AND retired_at < ?2 AND use = ?3",
+	[S_SA_INS] = "INSERT INTO saml_apps (tenant_id, app_id, name, entity_id, metadata,"
+	    " nameid_format, nameid_source, attributes, sign_requests, sign_assertion,"
+	    " sign_response, encrypt_assertion, sp_initiated, idp_initiated, device_required,"
+	    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	    " ?15, ?16)",
+	[S_SA_GET] = SAML_SELECT " WHERE tenant_id = ?1 AND app_id = ?2",
+	[S_SA_GET_E] = SAML_SELECT " WHERE tenant_id = ?1 AND entity_id = ?2",
+	[S_SA_LIST] = SAML_SELECT " WHERE tenant_id = ?1 ORDER BY app_id",
+	[S_SA_ROWID] = "SELECT id FROM saml_apps WHERE tenant_id = ?1 AND app_id = ?2",
+	[S_SA_DEL] = "DELETE FROM saml_apps WHERE tenant_id = ?1 AND app_id = ?2",
+	[S_SA_UPD] = "UPDATE saml_apps SET name = ?3, entity_id = ?4, metadata = ?5,"
+	    " nameid_format = ?6, nameid_source = ?7, attributes = ?8, sign_requests = ?9,"
+	    " sign_assertion = ?10, sign_response = ?11, encrypt_assertion = ?12,"
+	    " sp_initiated = ?13, idp_initiated = ?14, device_required = ?15"
+	    " WHERE tenant_id = ?1 AND app_id = ?2",
+	/* Any status: a deleted user's assignment can still be removed. */
+	[S_SA_UID] = "SELECT id FROM users WHERE tenant_id = ?1 AND email = ?2",
+	[S_SAA_INS_U] = "INSERT INTO saml_app_assignments (app_row_id, user_id)"
+	    " VALUES (?1, ?2)",
+	[S_SAA_INS_G] = "INSERT INTO saml_app_assignments (app_row_id, group_id)"
+	    " VALUES (?1, ?2)",
+	[S_SAA_DEL_U] = "DELETE FROM saml_app_assignments WHERE app_row_id = ?1"
+	    " AND user_id = ?2",
+	[S_SAA_DEL_G] = "DELETE FROM saml_app_assignments WHERE app_row_id = ?1"
+	    " AND group_id = ?2",
+	[S_SAA_LIST] = "SELECT 'user', u.email FROM saml_app_assignments a"
+	    " JOIN users u ON u.id = a.user_id WHERE a.app_row_id = ?1"
+	    " UNION ALL SELECT 'group', g.name FROM saml_app_assignments a"
+	    " JOIN groups g ON g.id = a.group_id WHERE a.app_row_id = ?1"
+	    " ORDER BY 1 DESC, 2",
+	/* UNION (not UNION ALL): a user both assigned and in an assigned group appears once. */
+	[S_SAA_USERS] = "SELECT p.app_id, x.uid FROM saml_apps p JOIN ("
+	    "SELECT a.app_row_id AS ar, a.user_id AS uid FROM saml_app_assignments a"
+	    " WHERE a.user_id IS NOT NULL"
+	    " UNION SELECT a.app_row_id, gm.user_id FROM saml_app_assignments a"
+	    " JOIN group_members gm ON gm.group_id = a.group_id) x ON x.ar = p.id"
+	    " JOIN users u ON u.id = x.uid"
+	    " WHERE p.tenant_id = ?1 AND u.tenant_id = ?1 AND u.status != 2"
+	    " ORDER BY p.app_id, x.uid",
+	[S_X_SAML] = "DELETE FROM saml_apps WHERE tenant_id = ?1",
 };
 
 struct sq {
@@ -1824,16 +1875,19 @@ out:
 }
 
 static int
-sq_key_purge_retired(struct idg_store *s, int64_t tenant_id, int64_t before, int *n)
+sq_key_purge_retired(struct idg_store *s, int64_t tenant_id, const char *use, int64_t before,
+    int *n)
 {
 	struct sq *q = SQ(s);
-	sqlite3_stmt *st = get(q, S_K_PURGE);
+	sqlite3_stmt *st = get(q, use != NULL ? S_K_PURGE_USE : S_K_PURGE);
 	int status;
 
 	if (st == NULL)
 		return IDG_ERR;
 	sqlite3_bind_int64(st, 1, tenant_id);
 	sqlite3_bind_int64(st, 2, before);
+	if (use != NULL)
+		sqlite3_bind_text(st, 3, use, -1, SQLITE_STATIC);
 	if ((status = run(q, st, __func__)) == IDG_OK)
 		*n = sqlite3_changes(q->db);
 	return status;
@@ -2617,8 +2671,8 @@ sq_tenant_cancel(struct idg_store *s, const char *company_id, int64_t now)
 	 * Children first: assignments and memberships go with users and clients,
 	 * device certificates and requests before their users.
 	 */
-	static const enum sid purge[] = { S_X_CLIENTS, S_X_DEVCERTS, S_X_DEVREQ, S_X_PREREG,
-	    S_X_CA, S_X_USERS, S_X_GROUPS, S_X_KEYS, S_X_POLICY, S_X_SEC };
+	static const enum sid purge[] = { S_X_CLIENTS, S_X_SAML, S_X_DEVCERTS, S_X_DEVREQ,
+	    S_X_PREREG, S_X_CA, S_X_USERS, S_X_GROUPS, S_X_KEYS, S_X_POLICY, S_X_SEC };
 	struct idg_tenant t;
 	struct sq *q = SQ(s);
 	sqlite3_stmt *st;
@@ -3612,6 +3666,291 @@ sq_device_request_decide(struct idg_store *s, int64_t tenant_id, int64_t id, int
 	return rv == IDG_OK ? IDG_DECLINED : rv;
 }
 
+/* SAML IdP: service providers (migration 0010). */
+
+/* Fills *a from a SAML_SELECT row; metadata points into the row (borrowed). */
+static void
+read_saml_app(sqlite3_stmt *st, struct idg_saml_app *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->tenant_id = sqlite3_column_int64(st, 1);
+	col_text(st, 2, a->app_id, sizeof(a->app_id));
+	col_text(st, 3, a->name, sizeof(a->name));
+	col_text(st, 4, a->entity_id, sizeof(a->entity_id));
+	a->metadata = (char *)sqlite3_column_text(st, 5);
+	a->nameid_format = sqlite3_column_int(st, 6);
+	col_text(st, 7, a->nameid_source, sizeof(a->nameid_source));
+	col_text(st, 8, a->attributes, sizeof(a->attributes));
+	a->sign_requests = sqlite3_column_int(st, 9) != 0;
+	a->sign_assertion = sqlite3_column_int(st, 10) != 0;
+	a->sign_response = sqlite3_column_int(st, 11) != 0;
+	a->encrypt_assertion = sqlite3_column_int(st, 12) != 0;
+	a->sp_initiated = sqlite3_column_int(st, 13) != 0;
+	a->idp_initiated = sqlite3_column_int(st, 14) != 0;
+	a->device_required = sqlite3_column_int(st, 15) != 0;
+	a->created_at = sqlite3_column_int64(st, 16);
+}
+
+/* Binds the mutable fields of a as ?3..?15 (the order of S_SA_INS and S_SA_UPD). */
+static void
+bind_saml_app(sqlite3_stmt *st, const struct idg_saml_app *a)
+{
+	sqlite3_bind_text(st, 3, a->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->entity_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, a->metadata, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, a->nameid_format);
+	sqlite3_bind_text(st, 7, a->nameid_source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, a->attributes, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, a->sign_requests ? 1 : 0);
+	sqlite3_bind_int(st, 10, a->sign_assertion ? 1 : 0);
+	sqlite3_bind_int(st, 11, a->sign_response ? 1 : 0);
+	sqlite3_bind_int(st, 12, a->encrypt_assertion ? 1 : 0);
+	sqlite3_bind_int(st, 13, a->sp_initiated ? 1 : 0);
+	sqlite3_bind_int(st, 14, a->idp_initiated ? 1 : 0);
+	sqlite3_bind_int(st, 15, a->device_required ? 1 : 0);
+}
+
+static int
+sq_saml_app_add(struct idg_store *s, struct idg_saml_app *a)
+{
+	struct idg_license_numbers n;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t now = idg_now();
+	int status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	/* The tenant exists and is not cancelled (a cancelled one reads as not found). */
+	if ((status = license_numbers(q, a->tenant_id, &n)) != IDG_OK)
+		goto out;
+	if ((st = get(q, S_SA_INS)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a->tenant_id);
+	sqlite3_bind_text(st, 2, a->app_id, -1, SQLITE_STATIC);
+	bind_saml_app(st, a);
+	sqlite3_bind_int64(st, 16, now);
+	/* A taken app_id or entity_id is a UNIQUE violation: IDG_EXISTS. */
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	a->id = sqlite3_last_insert_rowid(q->db);
+	a->created_at = now;
+out:
+	return tx_end(q, status, __func__);
+}
+
+/* The app by app_id (or entity_id when app_id is NULL) with an owned metadata. */
+static int
+saml_app_get(struct sq *q, int64_t tenant_id, const char *app_id, const char *entity_id,
+    struct idg_saml_app *out, const char *func)
+{
+	sqlite3_stmt *st = get(q, app_id != NULL ? S_SA_GET : S_SA_GET_E);
+	int rc, status = IDG_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, app_id != NULL ? app_id : entity_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_saml_app(st, out);
+		if ((out->metadata = strdup(out->metadata != NULL ? out->metadata : "")) == NULL)
+			status = IDG_ERR;
+	}
+	done(st);
+	if (rc == SQLITE_ROW) {
+		if (status != IDG_OK) {
+			log_error("out of memory");
+			memset(out, 0, sizeof(*out));
+		}
+		return status;
+	}
+	return rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, func, rc);
+}
+
+static int
+sq_saml_app_get(struct idg_store *s, int64_t tenant_id, const char *app_id,
+    const char *entity_id, struct idg_saml_app *out)
+{
+	return saml_app_get(SQ(s), tenant_id, app_id, entity_id, out, __func__);
+}
+
+static int
+sq_saml_app_list(struct idg_store *s, int64_t tenant_id, idg_saml_app_each_fn *fn, void *arg)
+{
+	struct idg_saml_app *a;
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_SA_LIST);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	/* About 5 KiB: kept off the stack of a pool thread. */
+	if ((a = malloc(sizeof(*a))) == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_saml_app(st, a);
+		if (fn(arg, a) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	free(a);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_saml_app_update(struct idg_store *s, struct idg_saml_app *a)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t row;
+	int rc, status;
+
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_SA_UPD)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a->tenant_id);
+	sqlite3_bind_text(st, 2, a->app_id, -1, SQLITE_STATIC);
+	bind_saml_app(st, a);
+	/* entity_id taken by another app of the tenant: UNIQUE violation, IDG_EXISTS. */
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		goto out;
+	if (sqlite3_changes(q->db) == 0) {
+		status = IDG_NOTFOUND;
+		goto out;
+	}
+	if ((status = lookup_id(q, S_SA_ROWID, a->tenant_id, a->app_id, &row)) != IDG_OK)
+		goto out;
+	a->id = row;
+	/* created_at is not rewritten: read it back for the caller. */
+	if ((st = get(q, S_SA_GET)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, a->tenant_id);
+	sqlite3_bind_text(st, 2, a->app_id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		a->created_at = sqlite3_column_int64(st, 16);
+	done(st);
+	if (rc != SQLITE_ROW)
+		status = rc == SQLITE_DONE ? IDG_NOTFOUND : fail(q, __func__, rc);
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_saml_app_delete(struct idg_store *s, int64_t tenant_id, const char *app_id)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_SA_DEL);
+	int status;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	sqlite3_bind_text(st, 2, app_id, -1, SQLITE_STATIC);
+	/* Assignments go with the app (ON DELETE CASCADE). */
+	if ((status = run(q, st, __func__)) != IDG_OK)
+		return status;
+	return sqlite3_changes(q->db) > 0 ? IDG_OK : IDG_NOTFOUND;
+}
+
+static int
+sq_saml_app_assign(struct idg_store *s, int64_t tenant_id, const char *app_id,
+    const char *kind, const char *who, bool on)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	bool user = strcmp(kind, "user") == 0;
+	enum sid sid;
+	char em[255];
+	int64_t arow, id;
+	int status;
+
+	if (user && norm_email(who, em) != IDG_OK)
+		return IDG_NOTFOUND;	/* no stored address is malformed */
+	if ((status = tx_begin(q, __func__)) != IDG_OK)
+		return status;
+	if ((status = lookup_id(q, S_SA_ROWID, tenant_id, app_id, &arow)) != IDG_OK)
+		goto out;
+	/* Only a user who is not deleted can be given an app; any can lose one. */
+	if (user)
+		status = lookup_id(q, on ? S_U_LIVE_ID : S_SA_UID, tenant_id, em, &id);
+	else
+		status = lookup_id(q, S_G_BYNAME, tenant_id, who, &id);
+	if (status != IDG_OK)
+		goto out;
+	if (on)
+		sid = user ? S_SAA_INS_U : S_SAA_INS_G;
+	else
+		sid = user ? S_SAA_DEL_U : S_SAA_DEL_G;
+	if ((st = get(q, sid)) == NULL) {
+		status = IDG_ERR;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, arow);
+	sqlite3_bind_int64(st, 2, id);
+	if ((status = run(q, st, __func__)) == IDG_OK && !on && sqlite3_changes(q->db) == 0)
+		status = IDG_NOTFOUND;
+out:
+	return tx_end(q, status, __func__);
+}
+
+static int
+sq_saml_app_assignments(struct idg_store *s, int64_t tenant_id, const char *app_id,
+    idg_client_assignment_each_fn *fn, void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st;
+	int64_t arow;
+	int rc, status;
+
+	if ((status = lookup_id(q, S_SA_ROWID, tenant_id, app_id, &arow)) != IDG_OK)
+		return status;
+	if ((st = get(q, S_SAA_LIST)) == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, arow);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(arg, col_opt(st, 0), col_opt(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
+static int
+sq_saml_app_users(struct idg_store *s, int64_t tenant_id, idg_client_user_each_fn *fn,
+    void *arg)
+{
+	struct sq *q = SQ(s);
+	sqlite3_stmt *st = get(q, S_SAA_USERS);
+	int rc;
+
+	if (st == NULL)
+		return IDG_ERR;
+	sqlite3_bind_int64(st, 1, tenant_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(arg, col_opt(st, 0), sqlite3_column_int64(st, 1)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? IDG_OK : fail(q, __func__, rc);
+}
+
 const struct idg_store_ops idg_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -3702,4 +4041,12 @@ const struct idg_store_ops idg_store_sqlite_ops = {
 	.device_request_get = sq_device_request_get,
 	.device_request_list = sq_device_request_list,
 	.device_request_decide = sq_device_request_decide,
+	.saml_app_add = sq_saml_app_add,
+	.saml_app_get = sq_saml_app_get,
+	.saml_app_list = sq_saml_app_list,
+	.saml_app_update = sq_saml_app_update,
+	.saml_app_delete = sq_saml_app_delete,
+	.saml_app_assign = sq_saml_app_assign,
+	.saml_app_assignments = sq_saml_app_assignments,
+	.saml_app_users = sq_saml_app_users,
 };
