@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include "../certs/devcert.h"
+#include "saml/saml.h"
 #include "devices.h"
 #include "oidc/oidc.h"
 #include "../policy/policy.h"
@@ -15,6 +20,8 @@
 #include "util/status.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/crypto.h"
+#include "util/seal.h"
 #include "util/str.h"
 
 struct load_ctx {
@@ -112,6 +119,32 @@ user_cmp(const void *a, const void *b)
 }
 
 static void
+saml_free(struct idg_dir_saml *sm)
+{
+	size_t i;
+
+	if (sm == NULL)
+		return;
+	if (sm->key_pem != NULL) {
+		idg_wipe(sm->key_pem, strlen(sm->key_pem));
+		free(sm->key_pem);
+	}
+	free(sm->cert_pem);
+	for (i = 0; i < sm->nextra; i++)
+		free(sm->extra_pem[i]);
+	for (i = 0; i < sm->napps; i++) {
+		free((char *)sm->sps[i].entity_id);
+		free((char *)sm->sps[i].metadata_xml);
+		free(sm->apps[i].attributes);
+		free(sm->apps[i].users);
+	}
+	free(sm->sps);
+	free(sm->apps);
+	idg_wipe(sm->persistent_key, sizeof(sm->persistent_key));
+	free(sm);
+}
+
+static void
 dir_free(struct idg_directory *d)
 {
 	int i;
@@ -128,6 +161,7 @@ dir_free(struct idg_directory *d)
 		idg_policy_free(d->tenants[i].policy);
 		idg_ca_free(d->tenants[i].ca);
 		free(d->tenants[i].revoked);
+		saml_free(d->tenants[i].saml);
 	}
 	free(d->tenants);
 	free(d);
@@ -229,6 +263,173 @@ load_devices(struct idg_store *s, const uint8_t master_key[32], struct idg_dir_t
 	return st;
 }
 
+struct saml_ctx {
+	struct idg_dir_saml	*sm;
+	const uint8_t		*master_key;
+	int64_t			 tenant_id;
+	size_t			 cap;
+	int			 failed;
+};
+
+/* The sealed PKCS#8 DER of a SAML key as PEM (owned), or NULL. */
+static char *
+saml_key_pem(const uint8_t master_key[32], int64_t tenant_id, const char *sealed)
+{
+	uint8_t der[4096];
+	const uint8_t *p = der;
+	char aad[48], *pem = NULL;
+	EVP_PKEY *k = NULL;
+	BIO *bio = NULL;
+	size_t n = 0;
+	BUF_MEM *mem;
+
+	snprintf(aad, sizeof(aad), "tenant:%lld", (long long)tenant_id);
+	if (idg_unseal(master_key, IDG_SAML_KEY_SEAL_INFO, aad, sealed, der, sizeof(der), &n) !=
+	    IDG_OK || (k = d2i_AutoPrivateKey(NULL, &p, (long)n)) == NULL ||
+	    (bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL) != 1)
+		goto out;
+	BIO_get_mem_ptr(bio, &mem);
+	if ((pem = malloc(mem->length + 1)) != NULL) {
+		memcpy(pem, mem->data, mem->length);
+		pem[mem->length] = '\0';
+	}
+	idg_wipe(mem->data, mem->length);
+out:
+	idg_wipe(der, sizeof(der));
+	BIO_free(bio);
+	EVP_PKEY_free(k);
+	return pem;
+}
+
+static int
+saml_key(void *arg, const struct idg_signing_key *k)
+{
+	struct saml_ctx *sc = arg;
+	struct idg_dir_saml *sm = sc->sm;
+
+	if (k->status == IDG_KEY_CURRENT && sm->key_pem == NULL) {
+		sm->key_pem = saml_key_pem(sc->master_key, sc->tenant_id, k->sealed);
+		sm->cert_pem = strdup(k->public_jwk);
+		if (sm->key_pem == NULL || sm->cert_pem == NULL) {
+			log_error("tenant %lld: the current SAML key does not open",
+			    (long long)sc->tenant_id);
+			sc->failed = 1;
+		}
+	} else if (k->status == IDG_KEY_NEXT &&
+	    sm->nextra < sizeof(sm->extra_pem) / sizeof(sm->extra_pem[0])) {
+		if ((sm->extra_pem[sm->nextra++] = strdup(k->public_jwk)) == NULL)
+			sc->failed = 1;
+	}
+	return sc->failed;
+}
+
+static int
+saml_app(void *arg, const struct idg_saml_app *a)
+{
+	struct saml_ctx *sc = arg;
+	struct idg_dir_saml *sm = sc->sm;
+	struct idg_dir_saml_app *d;
+	struct idg_saml_sp_conf *c;
+
+	if (sm->napps == sc->cap) {
+		size_t ncap = sc->cap != 0 ? 2 * sc->cap : 8;
+		void *p = realloc(sm->apps, ncap * sizeof(*sm->apps));
+		void *q = p != NULL ? realloc(sm->sps, ncap * sizeof(*sm->sps)) : NULL;
+
+		if (p != NULL)
+			sm->apps = p;
+		if (q == NULL) {
+			sc->failed = 1;
+			return 1;
+		}
+		sm->sps = q;
+		sc->cap = ncap;
+	}
+	d = &sm->apps[sm->napps];
+	c = &sm->sps[sm->napps];
+	memset(d, 0, sizeof(*d));
+	memset(c, 0, sizeof(*c));
+	sm->napps++;
+	idg_strlcpy(d->app_id, a->app_id, sizeof(d->app_id));
+	idg_strlcpy(d->name, a->name, sizeof(d->name));
+	idg_strlcpy(d->entity_id, a->entity_id, sizeof(d->entity_id));
+	d->nameid_format = a->nameid_format;
+	idg_strlcpy(d->nameid_source, a->nameid_source, sizeof(d->nameid_source));
+	d->attributes = a->attributes[0] != '\0' ? strdup(a->attributes) : NULL;
+	d->idp_initiated = a->idp_initiated;
+	d->device_required = a->device_required;
+	c->entity_id = strdup(a->entity_id);
+	c->metadata_xml = strdup(a->metadata != NULL ? a->metadata : "");
+	c->nameid_format = (enum idg_saml_nameid_format)a->nameid_format;
+	c->want_authn_requests_signed = a->sign_requests;
+	c->sign_assertion = a->sign_assertion;
+	c->sign_response = a->sign_response;
+	c->encrypt_assertion = a->encrypt_assertion;
+	c->sp_initiated_allowed = a->sp_initiated;
+	c->idp_initiated_allowed = a->idp_initiated;
+	if (c->entity_id == NULL || c->metadata_xml == NULL ||
+	    (a->attributes[0] != '\0' && d->attributes == NULL))
+		sc->failed = 1;
+	return sc->failed;
+}
+
+static int
+saml_user(void *arg, const char *app_id, int64_t user_id)
+{
+	struct saml_ctx *sc = arg;
+	struct idg_dir_saml_app *d = NULL;
+	size_t i;
+	int64_t *p;
+
+	for (i = 0; i < sc->sm->napps; i++)
+		if (strcmp(sc->sm->apps[i].app_id, app_id) == 0)
+			d = &sc->sm->apps[i];
+	if (d == NULL)
+		return 0;
+	/* Rows come ordered by app_id then user_id: the array stays sorted. */
+	if ((p = realloc(d->users, (d->nusers + 1) * sizeof(*p))) == NULL) {
+		sc->failed = 1;
+		return 1;
+	}
+	d->users = p;
+	d->users[d->nusers++] = user_id;
+	return 0;
+}
+
+/* The tenant's SAML IdP: its current key (opened), next certificates, apps. */
+static int
+load_saml(struct idg_store *s, const uint8_t master_key[32], struct idg_dir_tenant *t)
+{
+	struct saml_ctx sc;
+	char info[64];
+	int st;
+
+	memset(&sc, 0, sizeof(sc));
+	if ((sc.sm = calloc(1, sizeof(*sc.sm))) == NULL)
+		return IDG_ERR;
+	sc.master_key = master_key;
+	sc.tenant_id = t->id;
+	if ((st = idg_store_key_list(s, t->id, IDG_SAML_KEY_USE, saml_key, &sc)) != IDG_OK ||
+	    sc.failed || sc.sm->key_pem == NULL) {
+		/* No current key (or one that does not open): no IdP for this tenant. */
+		saml_free(sc.sm);
+		return st == IDG_OK || st == IDG_NOTFOUND ? IDG_OK : st;
+	}
+	if ((st = idg_store_saml_app_list(s, t->id, saml_app, &sc)) != IDG_OK ||
+	    (st = idg_store_saml_app_users(s, t->id, saml_user, &sc)) != IDG_OK || sc.failed) {
+		saml_free(sc.sm);
+		return st != IDG_OK ? st : IDG_ERR;
+	}
+	snprintf(info, sizeof(info), "idgate saml persistent v1|%lld", (long long)t->id);
+	if (idg_hmac_sha256(master_key, 32, info, strlen(info), sc.sm->persistent_key) != IDG_OK) {
+		saml_free(sc.sm);
+		return IDG_ERR;
+	}
+	t->saml = sc.sm;
+	return IDG_OK;
+}
+
 int
 idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char *public_url,
     struct idg_directory **out)
@@ -267,7 +468,8 @@ idg_directory_load(struct idg_store *s, const uint8_t master_key[32], const char
 		    master_key, &lc.t->oidc)) != IDG_OK ||
 		    (st = load_policy(s, lc.t)) != IDG_OK ||
 		    (st = idg_store_security_get(s, lc.t->id, &lc.t->sec)) != IDG_OK ||
-		    (st = load_devices(s, master_key, lc.t)) != IDG_OK)
+		    (st = load_devices(s, master_key, lc.t)) != IDG_OK ||
+		    (st = load_saml(s, master_key, lc.t)) != IDG_OK)
 			goto fail;
 	}
 	if (lc.failed) {
@@ -339,4 +541,33 @@ idg_dir_revoked(const struct idg_dir_tenant *t, const char *serial)
 {
 	return t != NULL && t->nrevoked > 0 && bsearch(serial, t->revoked,
 	    (size_t)t->nrevoked, sizeof(*t->revoked), serial_cmp) != NULL;
+}
+
+const struct idg_dir_saml_app *
+idg_dir_saml_app(const struct idg_dir_tenant *t, const char *app_id, const char *entity_id)
+{
+	size_t i;
+
+	if (t == NULL || t->saml == NULL)
+		return NULL;
+	for (i = 0; i < t->saml->napps; i++)
+		if ((app_id != NULL && strcmp(t->saml->apps[i].app_id, app_id) == 0) ||
+		    (entity_id != NULL && strcmp(t->saml->apps[i].entity_id, entity_id) == 0))
+			return &t->saml->apps[i];
+	return NULL;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+bool
+idg_dir_saml_app_allowed(const struct idg_dir_saml_app *a, int64_t user_id)
+{
+	return a != NULL && a->nusers > 0 &&
+	    bsearch(&user_id, a->users, a->nusers, sizeof(*a->users), id_cmp) != NULL;
 }

@@ -21,6 +21,7 @@
 struct idg_oidc_tenant;
 struct idg_policy;
 struct idg_ca;
+struct idg_saml_sp_conf;
 
 /*
  * The tenant group whose members administer the tenant: they read its
@@ -39,6 +40,32 @@ struct idg_dir_user {
 	bool	device_license;		/* holds the device-certificate option */
 };
 
+/* A SAML app (service provider) of the tenant, as the IdP handlers need it. */
+struct idg_dir_saml_app {
+	char	app_id[64];
+	char	name[129];
+	char	entity_id[1025];
+	int	nameid_format;		/* enum idg_saml_nameid_format */
+	char	nameid_source[64];	/* "email" or "attr:NAME" */
+	char	*attributes;		/* "SAML-NAME=SOURCE" lines; NULL = none */
+	bool	idp_initiated;
+	bool	device_required;
+	int64_t	*users;			/* users allowed (directly or by group), sorted */
+	size_t	nusers;
+};
+
+/* The tenant's SAML IdP: NULL until it has a current signing key. */
+struct idg_dir_saml {
+	char			*key_pem;	/* current signing key, unsealed (wiped on free) */
+	char			*cert_pem;	/* its certificate */
+	char			*extra_pem[4];	/* next keys' certificates (metadata only) */
+	size_t			 nextra;
+	struct idg_saml_sp_conf	*sps;		/* for idg_saml_idp_new, same order as apps */
+	struct idg_dir_saml_app	*apps;
+	size_t			 napps;
+	uint8_t			 persistent_key[32];	/* per-tenant key of persistent NameIDs */
+};
+
 struct idg_dir_tenant {
 	int64_t			 id;
 	char			 company_id[33];
@@ -55,6 +82,7 @@ struct idg_dir_tenant {
 	struct idg_ca		*ca;		/* device CA, certificate only; NULL = none yet */
 	char			(*revoked)[33];	/* revoked serials not yet expired, sorted */
 	int			 nrevoked;
+	struct idg_dir_saml	*saml;		/* SAML IdP; NULL = none (no key yet) */
 };
 
 struct idg_directory {
@@ -79,6 +107,11 @@ const struct idg_dir_tenant *idg_directory_tenant(const struct idg_directory *d,
 const struct idg_dir_user *idg_directory_user(const struct idg_dir_tenant *t, int64_t id);
 /* Is serial among the tenant's revoked (and not yet expired) device certificates? */
 bool	idg_dir_revoked(const struct idg_dir_tenant *t, const char *serial);
+/* The tenant's SAML app by app ID or entity ID; NULL if none. */
+const struct idg_dir_saml_app *idg_dir_saml_app(const struct idg_dir_tenant *t,
+	    const char *app_id, const char *entity_id);
+/* May user_id use the app (assigned directly or through a group)? */
+bool	idg_dir_saml_app_allowed(const struct idg_dir_saml_app *a, int64_t user_id);
 /* Is the user in the group (exact name)? */
 bool	idg_dir_user_in_group(const struct idg_dir_user *u, const char *group);
 

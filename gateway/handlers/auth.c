@@ -113,6 +113,11 @@ check(struct idg_req *r, int status)
 		return;
 	}
 	r->has_session = true;
+	/* SAML SSO and logout look at a pending step themselves. */
+	if (r->route == IDG_R_SAML_SSO || r->route == IDG_R_SAML_SLO) {
+		next(r, IDG_OK);
+		return;
+	}
 	if ((r->session.flags & IDG_SESSION_DEVICE_PENDING) && r->route != IDG_R_DEVICE_CHECK &&
 	    r->route != IDG_R_DEVICES && r->route != IDG_R_LOGOUT) {
 		if (r->w->cfg->device_url[0] == '\0')
@@ -217,13 +222,14 @@ idg_auth_require(struct idg_req *r, int st)
 const char *
 idg_valid_return(struct idg_req *r, const char *ret)
 {
-	char prefix[64];
+	char prefix[64], saml[64];
 	const unsigned char *p;
 
 	if (ret == NULL || strlen(ret) >= IDG_RETURN_MAX)
 		return NULL;
 	snprintf(prefix, sizeof(prefix), "/oidc/%s/authorize?", r->company_id);
-	if (strncmp(ret, prefix, strlen(prefix)) != 0)
+	snprintf(saml, sizeof(saml), "/saml/%s/resume?q=", r->company_id);
+	if (strncmp(ret, prefix, strlen(prefix)) != 0 && strncmp(ret, saml, strlen(saml)) != 0)
 		return NULL;
 	for (p = (const unsigned char *)ret; *p != '\0'; p++)
 		if (*p < 0x21 || *p > 0x7e)

@@ -67,8 +67,9 @@ bool	idg_req_form_checked(struct idg_req *r, struct idg_params *f);
 
 /*
  * Where to go after sign-in or the second step, when a protocol front end
- * sent the user: only this tenant's own authorization endpoint, printable
- * ASCII, bounded (no open redirect). Returns ret or NULL.
+ * sent the user: only this tenant's own OIDC authorization endpoint or its
+ * SAML resume URL, printable ASCII, bounded (no open redirect). Returns ret
+ * or NULL.
  */
 const char *idg_valid_return(struct idg_req *r, const char *ret);
 

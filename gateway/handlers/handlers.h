@@ -36,6 +36,14 @@ void	idg_h_devices_post(struct idg_req *r);
 void	idg_h_devices_download(struct idg_req *r);
 /* /certs/{company_id}/{crl,ca,enroll}: rest is what follows the company ID. */
 void	idg_h_certs(struct idg_req *r, const char *rest);
+/* saml.c: /saml/{company_id}/{metadata,sso,resume,slo}; rest follows the company ID. */
+void	idg_h_saml(struct idg_req *r, const char *rest);
+/* /t/{company_id}/apps/{app_id}/launch: IdP-initiated SSO. */
+void	idg_h_saml_launch(struct idg_req *r, const char *app_id);
+/* Portal sign-out when the tenant has SAML apps: ends the session and tells its SPs. */
+void	idg_saml_portal_logout(struct idg_req *r);
+/* Frees this pool thread's cached IdPs (from the pool's thread_fini). */
+void	idg_saml_thread_done(void);
 void	idg_h_operator_billing(struct idg_req *r);
 
 #endif

@@ -540,6 +540,11 @@ logout_next(struct idg_req *r, int st)
 	if (!idg_req_form_checked(r, &f))
 		return;
 	idg_params_free(&f);
+	if (r->tenant->saml != NULL) {
+		/* The SPs this session used are told too (single logout). */
+		idg_saml_portal_logout(r);
+		return;
+	}
 	u = idg_directory_user(r->tenant, r->session.user_id);
 	idg_audit_async(r, r->tenant->id, u->email, "signout", u->email, "ok");
 	st = idg_session_destroy(r->w->sessions, r->session.id, logout_destroyed, r);

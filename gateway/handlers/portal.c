@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "../directory.h"
 #include "../http/request.h"
 #include "../oidc/oidc.h"
 #include "../util/str.h"
@@ -48,6 +49,20 @@ portal_apps(struct idg_req *r, struct idg_portal_app *apps, struct idg_buf *urls
 		apps[n].name = rp->c.name;
 		apps[n].launch_url = urls[n].data != NULL ? urls[n].data : u;
 		apps[n].kind = "oidc";
+		n++;
+	}
+	/* SAML apps that allow IdP-initiated SSO: a click sends a Response. */
+	for (i = 0; r->tenant->saml != NULL && (size_t)i < r->tenant->saml->napps && n < max;
+	    i++) {
+		const struct idg_dir_saml_app *a = &r->tenant->saml->apps[i];
+
+		if (!a->idp_initiated || !idg_dir_saml_app_allowed(a, r->session.user_id))
+			continue;
+		idg_buf_init(&urls[n], 256);
+		idg_buf_printf(&urls[n], "/t/%s/apps/%s/launch", r->company_id, a->app_id);
+		apps[n].name = a->name;
+		apps[n].launch_url = urls[n].data != NULL ? urls[n].data : "/";
+		apps[n].kind = "saml";
 		n++;
 	}
 	return n;

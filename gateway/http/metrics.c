@@ -26,6 +26,7 @@ static const char *const route_names[IDG_R__COUNT] = {
 	"portal", "session", "logout", "password", "oidc_discovery", "oidc_jwks",
 	"oidc_authorize", "oidc_token", "oidc_userinfo", "oidc_revoke", "oidc_introspect",
 	"oidc_end_session", "mfa", "reports", "operator", "device_check", "devices", "certs",
+	"saml_metadata", "saml_sso", "saml_slo", "saml_launch",
 };
 
 static const struct {

@@ -125,6 +125,16 @@ tenant_route(struct idg_req *r)
 			run(r, &tenant_routes[i]);
 			return;
 		}
+	if (strncmp(rest, "/apps/", 6) == 0 && strlen(rest) > 13 &&
+	    strcmp(rest + strlen(rest) - 7, "/launch") == 0 && strlen(rest) - 13 < 64 &&
+	    (r->method == IDG_GET || r->method == IDG_HEAD)) {
+		char app[64];
+
+		snprintf(app, sizeof(app), "%.*s", (int)(strlen(rest) - 13), rest + 6);
+		r->route = IDG_R_SAML_LAUNCH;
+		idg_h_saml_launch(r, app);
+		return;
+	}
 	if (strncmp(rest, "/reports/", 9) == 0) {
 		r->route = IDG_R_REPORTS;
 		idg_h_report_file(r, rest + 9);
@@ -153,6 +163,12 @@ idg_route(struct idg_req *r)
 			r->route = IDG_R_CERTS;
 			idg_h_certs(r, rest);
 		}
+		return;
+	}
+	if (strncmp(r->path, "/saml/", 6) == 0) {
+		const char *rest = resolve_tenant(r, 6);
+		if (rest != NULL)
+			idg_h_saml(r, rest);
 		return;
 	}
 	if (strncmp(r->path, "/oidc/", 6) == 0) {

@@ -25,6 +25,8 @@
 #include "../../policy/jpcal.h"
 #include "../devices.h"
 #include "../directory.h"
+#include "../handlers/handlers.h"
+#include "../saml/saml.h"
 #include "../report/report.h"
 #include "../session/redis.h"
 #include "../session/session.h"
@@ -71,6 +73,7 @@ thread_fini(void *arg, void *ctx)
 	if (t != NULL)
 		idg_store_free(t->store);
 	free(t);
+	idg_saml_thread_done();
 }
 
 struct idg_store *
@@ -668,6 +671,9 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 	sc.absolute_lifetime_s = cfg->session_absolute_lifetime_s;
 	if ((w->redis = idg_redis_new(w->base, &rc)) == NULL ||
 	    (w->sessions = idg_session_store_new("redis", &sc, w->redis)) == NULL)
+		goto out;
+	/* lasso, libxml2 and xmlsec, once in this process, before the pool threads. */
+	if (idg_saml_init() != IDG_OK)
 		goto out;
 	if ((w->pool = idg_workpool_new(w->base, cfg->pool_threads, cfg->pool_max_queue,
 	    thread_init, thread_fini, (void *)cfg)) == NULL)

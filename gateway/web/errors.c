@@ -66,6 +66,13 @@ static const struct idg_error_def defs[] = {
 	{ "session_store_unavailable",		503 },
 	{ "store_unavailable",			503 },
 	{ "device_check_unavailable",		503 },
+	{ "saml_not_configured",		404 },
+	{ "saml_request_invalid",		400 },
+	{ "saml_replayed",			400 },
+	{ "saml_request_expired",		400 },
+	{ "saml_not_assigned",			403 },
+	{ "saml_app_not_found",			404 },
+	{ "saml_idp_initiated_disabled",	403 },
 	{ "service_unavailable",		503 },
 };
 

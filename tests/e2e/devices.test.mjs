@@ -118,7 +118,7 @@ async function signInWithDevice(user, cert, cid = 'dev') {
 }
 
 before(async () => {
-  g = await new Gateway({ workers: 2, deviceListener: true }).setup();
+  g = await new Gateway({ workers: 2, deviceListener: true, accountRate: 1000 }).setup();
   for (const cid of ['dev', 'oth']) {
     await g.tenant(cid, 40);
     for (const u of ['alice', 'bob', 'carol', 'dave', 'root'])

@@ -100,7 +100,7 @@ master_key_file = "master.key";
 session = { idle_timeout_s = 600; absolute_lifetime_s = 3600; };
 password = { argon2_t_cost = 1; argon2_m_cost_kib = 8192; };
 signin = { max_failures = 3; lockout_s = 600; rate_limit_ip_per_min = 1000;
-           rate_limit_account_per_min = 8; };
+           rate_limit_account_per_min = ${g.accountRate ?? 8}; };
 log = { format = "json"; level = "info"; access_log = "access.log"; };
 ${extra}
 `);
@@ -109,9 +109,11 @@ ${extra}
 export class Gateway {
   // env: extra environment of the gateway and its CLI runs (e.g. the test
   // clock IDGATE_TEST_CLOCK_OFFSET of test builds); may be changed between runs.
-  constructor({ workers = 2, deviceListener = false } = {}) {
+  // accountRate: sign-ins per account and minute (tests that sign one user in often).
+  constructor({ workers = 2, deviceListener = false, accountRate } = {}) {
     this.workers = workers;
     this.deviceListener = deviceListener;
+    this.accountRate = accountRate;
     this.output = '';
     this.env = {};
   }
