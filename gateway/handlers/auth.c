@@ -3,6 +3,7 @@
  * see auth.h.
  */
 #include "auth.h"
+#include "handlers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,9 @@ renewed(void *arg, int status, const struct idg_session *ns)
 	}
 	idg_session_cookie_name(r->company_id, name, sizeof(name));
 	idg_req_set_cookie(r, name, ns->id, -1);
+	/* The SAML SPs the old session used stay known to the new one (logout). */
+	if (r->tenant != NULL && r->tenant->saml != NULL)
+		idg_saml_session_renewed(r, r->renew_old_id, ns->id);
 	idg_session_discard(r, r->renew_old_id);
 	next(r, IDG_OK);
 }

@@ -42,6 +42,8 @@ void	idg_h_saml(struct idg_req *r, const char *rest);
 void	idg_h_saml_launch(struct idg_req *r, const char *app_id);
 /* Portal sign-out when the tenant has SAML apps: ends the session and tells its SPs. */
 void	idg_saml_portal_logout(struct idg_req *r);
+/* A session was renewed: its list of SAML SPs (for single logout) moves along. */
+void	idg_saml_session_renewed(struct idg_req *r, const char *old_id, const char *new_id);
 /* Frees this pool thread's cached IdPs (from the pool's thread_fini). */
 void	idg_saml_thread_done(void);
 void	idg_h_operator_billing(struct idg_req *r);

@@ -1366,6 +1366,18 @@ idg_saml_portal_logout(struct idg_req *r)
 }
 
 void
+idg_saml_session_renewed(struct idg_req *r, const char *old_id, const char *new_id)
+{
+	char from[80], to[80];
+
+	hashed_key("sl", old_id, NULL, NULL, from, sizeof(from));
+	hashed_key("sl", new_id, NULL, NULL, to, sizeof(to));
+	/* COPY answers 0 when the old session used no SP: no error either way. */
+	if (idg_redis_command(r->w->redis, ignore, NULL, "COPY %s %s", from, to) == IDG_PENDING)
+		idg_redis_command(r->w->redis, ignore, NULL, "DEL %s", from);
+}
+
+void
 idg_h_saml(struct idg_req *r, const char *rest)
 {
 	bool get = r->method == IDG_GET || r->method == IDG_HEAD;
