@@ -718,8 +718,17 @@ subject(struct saml_job *j, const struct idg_dir_saml_app *app, const struct idg
 			return IDG_ERR;
 		break;
 	default:
-		/* E-mail (and unspecified: the same stable value). */
-		idg_strlcpy(j->nameid, u->email, sizeof(j->nameid));
+		/*
+		 * The app's NameID source (unspecified format: the same stable
+		 * value): the e-mail, or a user attribute of those users have.
+		 */
+		if (strcmp(app->nameid_source, "attr:display_name") == 0 &&
+		    u->display_name[0] != '\0')
+			idg_strlcpy(j->nameid, u->display_name, sizeof(j->nameid));
+		else if (strcmp(app->nameid_source, "attr:id") == 0)
+			snprintf(j->nameid, sizeof(j->nameid), "%lld", (long long)u->id);
+		else
+			idg_strlcpy(j->nameid, u->email, sizeof(j->nameid));
 		break;
 	}
 	idg_buf_init(&store, 64 * 1024);
