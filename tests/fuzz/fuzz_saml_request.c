@@ -79,6 +79,7 @@ setup(void)
 	struct idg_saml_sp_conf spc[2];
 	struct idg_saml_idp_conf c = { "id.example.com", "acme", NULL, NULL, NULL, 0 };
 	char *ik, *ic, *sk, *sc, err[256];
+	int rc;
 
 	if (idg_saml_init() != IDG_OK)
 		return -1;
@@ -100,7 +101,15 @@ setup(void)
 	}
 	c.signing_key_pem = ik;
 	c.signing_cert_pem = ic;
-	return idg_saml_idp_new(&c, spc, 2, &idp) == IDG_OK ? 0 : -1;
+	rc = idg_saml_idp_new(&c, spc, 2, &idp) == IDG_OK ? 0 : -1;
+	/* The IdP keeps its own copies. */
+	for (int i = 0; i < 2; i++)
+		free((char *)spc[i].metadata_xml);
+	free(ik);
+	free(ic);
+	free(sk);
+	free(sc);
+	return rc;
 }
 
 int
