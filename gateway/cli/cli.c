@@ -688,3 +688,48 @@ idg_cli_run(const struct idg_config *cfg, int argc, char **argv)
 	idg_store_free(c.st);
 	return rc;
 }
+
+/* See cli_impl.h. */
+int
+cli_split_multi(int argc, char **argv, const struct cli_opt *single, struct cli_multi *m,
+    int nm, char **rest, int *nrest)
+{
+	int i, j, k;
+
+	*nrest = 0;
+	if (argc > CLI_MAX_ARGS)
+		return cli_fail(IDG_EXIT_USAGE, "usage", "too many arguments");
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		size_t nlen = strcspn(a, "=");
+
+		if (strcmp(a, "--") == 0) {
+			while (i < argc)
+				rest[(*nrest)++] = argv[i++];
+			break;
+		}
+		for (j = 0; j < nm; j++)
+			if (strlen(m[j].name) == nlen && strncmp(a, m[j].name, nlen) == 0)
+				break;
+		if (j < nm) {
+			if (m[j].n >= m[j].max)
+				return cli_fail(IDG_EXIT_USAGE, "usage", "%s at most %d times",
+				    m[j].name, m[j].max);
+			if (a[nlen] == '=')
+				m[j].vals[m[j].n++] = a + nlen + 1;
+			else if (i + 1 < argc)
+				m[j].vals[m[j].n++] = argv[++i];
+			else
+				return cli_fail(IDG_EXIT_USAGE, "usage", "%s needs a value",
+				    m[j].name);
+			continue;
+		}
+		rest[(*nrest)++] = argv[i];
+		for (k = 0; single[k].name != NULL; k++)
+			if (single[k].value != NULL && strcmp(single[k].name, a) == 0)
+				break;
+		if (single[k].name != NULL && i + 1 < argc)
+			rest[(*nrest)++] = argv[++i];
+	}
+	return 0;
+}

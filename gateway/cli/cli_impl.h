@@ -34,6 +34,24 @@ struct cli_opt {
 };
 
 /*
+ * Repeatable options (--redirect-uri ..., --acs ...): cli_split_multi takes
+ * them out of argv (at most CLI_MAX_ARGS arguments) into m[0..nm), leaving
+ * the rest in rest[0..*nrest) for cli_parse, which accepts each option once.
+ * Values of the single options are skipped, so "--name --redirect-uri" keeps
+ * its meaning. Returns 0 or IDG_EXIT_USAGE (printed).
+ */
+#define CLI_MAX_ARGS	128
+struct cli_multi {
+	const char	*name;
+	const char	**vals;
+	int		 max;
+	int		 n;
+};
+
+int	cli_split_multi(int argc, char **argv, const struct cli_opt *single, struct cli_multi *m,
+	    int nm, char **rest, int *nrest);
+
+/*
  * Parses argv[0..argc) against opts (NULL-name terminated); positional
  * arguments go to pos[0..maxpos). Returns 0 or IDG_EXIT_USAGE (printed).
  */

@@ -30,7 +30,6 @@
 #define SECRET_BYTES	32		/* client secret: 256 random bits */
 #define CLIENT_ID_BYTES	16		/* generated client_id: 128 random bits */
 #define URI_MAX		500
-#define MAX_ARGS	128
 
 /* Scopes the OP knows; a client is registered with a subset. */
 static const char *const known_scopes[] = { "openid", "profile", "email", "groups",
@@ -56,62 +55,6 @@ need_master_key(struct cli *c)
 		return cli_fail(IDG_EXIT_FAILURE, "master_key_unavailable",
 		    "signing keys are sealed with the master key, which is not loaded (check"
 		    " master_key_file in the configuration)");
-	return 0;
-}
-
-/*
- * Repeatable options (--redirect-uri ...) are taken out of argv before
- * cli_parse, which accepts each option once. Values of the single options
- * are skipped, so "--name --redirect-uri" keeps its meaning.
- */
-struct multi {
-	const char	*name;
-	const char	**vals;
-	int		 max;
-	int		 n;
-};
-
-static int
-split_multi(int argc, char **argv, const struct cli_opt *single, struct multi *m, int nm,
-    char **rest, int *nrest)
-{
-	int i, j, k;
-
-	*nrest = 0;
-	if (argc > MAX_ARGS)
-		return cli_fail(IDG_EXIT_USAGE, "usage", "too many arguments");
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		size_t nlen = strcspn(a, "=");
-
-		if (strcmp(a, "--") == 0) {
-			while (i < argc)
-				rest[(*nrest)++] = argv[i++];
-			break;
-		}
-		for (j = 0; j < nm; j++)
-			if (strlen(m[j].name) == nlen && strncmp(a, m[j].name, nlen) == 0)
-				break;
-		if (j < nm) {
-			if (m[j].n >= m[j].max)
-				return cli_fail(IDG_EXIT_USAGE, "usage", "%s at most %d times",
-				    m[j].name, m[j].max);
-			if (a[nlen] == '=')
-				m[j].vals[m[j].n++] = a + nlen + 1;
-			else if (i + 1 < argc)
-				m[j].vals[m[j].n++] = argv[++i];
-			else
-				return cli_fail(IDG_EXIT_USAGE, "usage", "%s needs a value",
-				    m[j].name);
-			continue;
-		}
-		rest[(*nrest)++] = argv[i];
-		for (k = 0; single[k].name != NULL; k++)
-			if (single[k].value != NULL && strcmp(single[k].name, a) == 0)
-				break;
-		if (single[k].name != NULL && i + 1 < argc)
-			rest[(*nrest)++] = argv[++i];
-	}
 	return 0;
 }
 
@@ -763,7 +706,7 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 		{ NULL, NULL, NULL },
 	};
 	const char *redirect[IDG_OIDC_MAX_URIS], *logout[IDG_OIDC_MAX_URIS], *grants[4];
-	struct multi m[] = {
+	struct cli_multi m[] = {
 		{ "--redirect-uri", redirect, IDG_OIDC_MAX_URIS, 0 },
 		{ "--post-logout-redirect-uri", logout, IDG_OIDC_MAX_URIS, 0 },
 		{ "--grant", grants, 3, 0 },
@@ -774,7 +717,7 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 	    " [--pairwise] [--initiate-login-uri URI] [--access-token-ttl S]"
 	    " [--id-token-ttl S] [--refresh-token-ttl S] [--resource-server] [--device-required]"
 	    " [--client-id ID] [--json]";
-	char *rest[MAX_ARGS], *pos[1], secret[IDG_B64URL_LEN(SECRET_BYTES)];
+	char *rest[CLI_MAX_ARGS], *pos[1], secret[IDG_B64URL_LEN(SECRET_BYTES)];
 	char host0[256], host[256], detail[192];
 	struct idg_oidc_client *cl;
 	struct rotation rot[2];
@@ -785,7 +728,7 @@ cmd_client_add(struct cli *c, int argc, char **argv)
 	size_t glen = 0;
 
 	secret[0] = '\0';
-	if ((rc = split_multi(argc, argv, opts, m, 3, rest, &nrest)) != 0 ||
+	if ((rc = cli_split_multi(argc, argv, opts, m, 3, rest, &nrest)) != 0 ||
 	    (rc = cli_parse(nrest, rest, opts, pos, 0, &npos)) != 0)
 		return rc;
 	if (tenant == NULL || name == NULL)

@@ -41,7 +41,6 @@
 
 #define KEY_ALG		"RS256"
 #define CERT_DAYS	3652		/* 10 years */
-#define MAX_ARGS	128
 #define MAX_ATTRS	32
 #define ATTR_NAME_MAX	256
 #define SP_CERT_MAX	(16 * 1024)
@@ -131,58 +130,6 @@ idp_urls(struct cli *c, const struct idg_tenant *t, char *host, size_t hostsz,
 	if (idg_saml_idp_urls(&conf, u) != IDG_OK)
 		return cli_fail(IDG_EXIT_REFUSED, "public_url_unset", "the host \"%s\" of"
 		    " public_url cannot be used in the IdP's URLs", host);
-	return 0;
-}
-
-/* Repeatable options taken out of argv before cli_parse (as cli_oidc.c does). */
-struct multi {
-	const char	*name;
-	const char	**vals;
-	int		 max;
-	int		 n;
-};
-
-static int
-split_multi(int argc, char **argv, const struct cli_opt *single, struct multi *m, int nm,
-    char **rest, int *nrest)
-{
-	int i, j, k;
-
-	*nrest = 0;
-	if (argc > MAX_ARGS)
-		return cli_fail(IDG_EXIT_USAGE, "usage", "too many arguments");
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		size_t nlen = strcspn(a, "=");
-
-		if (strcmp(a, "--") == 0) {
-			while (i < argc)
-				rest[(*nrest)++] = argv[i++];
-			break;
-		}
-		for (j = 0; j < nm; j++)
-			if (strlen(m[j].name) == nlen && strncmp(a, m[j].name, nlen) == 0)
-				break;
-		if (j < nm) {
-			if (m[j].n >= m[j].max)
-				return cli_fail(IDG_EXIT_USAGE, "usage", "%s at most %d times",
-				    m[j].name, m[j].max);
-			if (a[nlen] == '=')
-				m[j].vals[m[j].n++] = a + nlen + 1;
-			else if (i + 1 < argc)
-				m[j].vals[m[j].n++] = argv[++i];
-			else
-				return cli_fail(IDG_EXIT_USAGE, "usage", "%s needs a value",
-				    m[j].name);
-			continue;
-		}
-		rest[(*nrest)++] = argv[i];
-		for (k = 0; single[k].name != NULL; k++)
-			if (single[k].value != NULL && strcmp(single[k].name, a) == 0)
-				break;
-		if (single[k].name != NULL && i + 1 < argc)
-			rest[(*nrest)++] = argv[++i];
-	}
 	return 0;
 }
 
@@ -816,14 +763,14 @@ app_parse(int argc, char **argv, bool update, struct app_opts *o, char **app_pos
 		{ "--json", NULL, &o->json },
 		{ NULL, NULL, NULL },
 	};
-	struct multi m[2] = {
+	struct cli_multi m[2] = {
 		{ "--acs", o->acs, IDG_SAML_MAX_ACS, 0 },
 		{ "--attribute", o->attrs, MAX_ATTRS, 0 },
 	};
-	char *rest[MAX_ARGS], *pos[1];
+	char *rest[CLI_MAX_ARGS], *pos[1];
 	int rc, nrest, npos;
 
-	if ((rc = split_multi(argc, argv, opts, m, 2, rest, &nrest)) != 0 ||
+	if ((rc = cli_split_multi(argc, argv, opts, m, 2, rest, &nrest)) != 0 ||
 	    (rc = cli_parse(nrest, rest, opts, pos, update ? 1 : 0, &npos)) != 0)
 		return rc;
 	o->n_acs = m[0].n;
