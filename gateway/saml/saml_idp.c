@@ -104,6 +104,8 @@ idg_saml_idp_free(struct idg_saml_idp *idp)
 	free(idp->sps);
 	if (idp->server != NULL)
 		lasso_server_destroy(idp->server);
+	if (idp->lkey != NULL)
+		g_object_unref(idp->lkey);
 	if (idp->xkey != NULL)
 		xmlSecKeyDestroy(idp->xkey);
 	EVP_PKEY_free(idp->key);
@@ -239,6 +241,17 @@ add_sp(struct idg_saml_idp *idp, const struct idg_saml_sp_conf *sc, struct saml_
 	if (prov == NULL)
 		return IDG_ERR;
 	sp->prov = prov;
+	/*
+	 * Without a provider signing key lasso loads the server's key from its
+	 * file again for each signature (PEM parse, certificate, blinding);
+	 * with one it duplicates the key loaded once in idg_saml_idp_new,
+	 * which shares the same OpenSSL key.
+	 */
+	if (lasso_provider_set_server_signing_key(prov, idp->lkey) != 0) {
+		log_error("%s: SP %s: lasso refused the signing key", idp->urls.entity_id,
+		    sc->entity_id);
+		return IDG_ERR;
+	}
 	if (sc->encrypt_assertion) {
 		lasso_provider_set_encryption_mode(prov, LASSO_ENCRYPTION_MODE_ASSERTION);
 		lasso_provider_set_encryption_sym_key_type(prov,
@@ -285,6 +298,13 @@ idg_saml_idp_new(const struct idg_saml_idp_conf *c, const struct idg_saml_sp_con
 	}
 	/* lasso signs with RSA-SHA1 unless told otherwise on each server (DESIGN.md) */
 	idp->server->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
+	idp->lkey = lasso_key_new_for_signature_from_file(idp->key_path, NULL,
+	    LASSO_SIGNATURE_METHOD_RSA_SHA256, idp->key_path);
+	if (idp->lkey == NULL) {
+		log_error("%s: lasso cannot load the signing key", idp->urls.entity_id);
+		rc = IDG_ERR;
+		goto fail;
+	}
 	if (n > 0) {
 		idp->sps = calloc(n, sizeof(*idp->sps));
 		if (idp->sps == NULL) {

@@ -7,6 +7,7 @@
 #ifndef IDG_SAML_IDP_INT_H
 #define IDG_SAML_IDP_INT_H
 
+#include <lasso/key.h>
 #include <lasso/lasso.h>
 #include <xmlsec/keys.h>
 
@@ -29,6 +30,7 @@ struct idg_saml_idp {
 	LassoServer	*server;
 	EVP_PKEY	*key;		/* Redirect query signatures */
 	xmlSecKey	*xkey;		/* POST logout messages */
+	LassoKey	*lkey;		/* lasso's signatures, loaded once */
 	int		 key_fd;	/* memfd with key + certificate for lasso */
 	char		 key_path[64];
 	struct saml_sp	*sps;
