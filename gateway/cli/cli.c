@@ -22,6 +22,7 @@
 #include "../util/log.h"
 #include "../util/status.h"
 #include "../util/str.h"
+#include "csv.h"
 
 static const char *const subcommands[] = { "migrate", "tenant", "user", "group", "audit",
 	"oidc", "policy", "billing", "report", "cert", "enroll", "saml", NULL };
@@ -731,5 +732,52 @@ cli_split_multi(int argc, char **argv, const struct cli_opt *single, struct cli_
 		if (single[k].name != NULL && i + 1 < argc)
 			rest[(*nrest)++] = argv[++i];
 	}
+	return 0;
+}
+
+/* See cli_impl.h. */
+void
+cli_csv_bad(struct cli_csv_errors *e, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	e->nbad++;
+	if (e->nprinted >= IDG_CSV_MAX_ERRORS)
+		return;
+	e->nprinted++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fprintf(stderr, "%s:%d: %s\n", e->file, line, msg);
+}
+
+void
+cli_csv_bad_summary(const struct cli_csv_errors *e)
+{
+	if (e->nbad > e->nprinted) {
+		fflush(stdout);
+		fprintf(stderr, "%s: ... and %d more bad rows\n", e->file,
+		    e->nbad - e->nprinted);
+	}
+}
+
+/* See cli_impl.h. */
+int
+cli_assignment_row(void *arg, const char *kind, const char *who)
+{
+	struct cli_assignments *a = arg;
+
+	if (a->arr != NULL) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "kind", json_string(kind));
+		json_object_set_new(o, kind[0] == 'u' ? "email" : "group", json_string(who));
+		json_array_append_new(a->arr, o);
+		return 0;
+	}
+	printf("%s%s %s\n", a->n++ == 0 ? "assigned:          " : "                   ", kind,
+	    who);
 	return 0;
 }

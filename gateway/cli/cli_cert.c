@@ -1185,31 +1185,10 @@ struct prow {
 };
 
 struct prereg {
-	const char	*file;
+	struct cli_csv_errors err;	/* the file and its bad rows */
 	struct prow	*rows;
-	int		 n, cap, nbad, nprinted;
+	int		 n, cap;
 };
-
-static void pbad(struct prereg *p, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* One bad row as FILE:LINE: message (the first IDG_CSV_MAX_ERRORS). */
-static void
-pbad(struct prereg *p, int line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	p->nbad++;
-	if (p->nprinted >= IDG_CSV_MAX_ERRORS)
-		return;
-	p->nprinted++;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	fprintf(stderr, "%s:%d: %s\n", p->file, line, msg);
-}
 
 static void
 trim(char *s)
@@ -1241,7 +1220,7 @@ prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *
 	int i;
 
 	if (rec->nfields != 3) {
-		pbad(p, rec->line, "expected 3 fields (user email, device type, device"
+		cli_csv_bad(&p->err, rec->line, "expected 3 fields (user email, device type, device"
 		    " identifier), found %d", rec->nfields);
 		return IDG_OK;
 	}
@@ -1259,7 +1238,8 @@ prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *
 	r = &p->rows[p->n];
 	r->line = rec->line;
 	if (strlen(rec->fields[0]) >= sizeof(r->email) || !idg_email_valid(rec->fields[0])) {
-		pbad(p, rec->line, "invalid e-mail address \"%.254s\"", rec->fields[0]);
+		cli_csv_bad(&p->err, rec->line,
+		    "invalid e-mail address \"%.254s\"", rec->fields[0]);
 		return IDG_OK;
 	}
 	idg_strlcpy(r->email, rec->fields[0], sizeof(r->email));
@@ -1269,16 +1249,19 @@ prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *
 		    us->v[i].status != IDG_USER_DELETED)
 			break;
 	if (i == us->n) {
-		pbad(p, rec->line, "user_not_found: no user %s in the tenant", r->email);
+		cli_csv_bad(&p->err, rec->line,
+		    "user_not_found: no user %s in the tenant", r->email);
 		return IDG_OK;
 	}
 	if (strlen(rec->fields[1]) > TYPE_MAX || !idg_utf8_text_valid(rec->fields[1])) {
-		pbad(p, rec->line, "the device type is text of at most %d bytes", TYPE_MAX);
+		cli_csv_bad(&p->err, rec->line,
+		    "the device type is text of at most %d bytes", TYPE_MAX);
 		return IDG_OK;
 	}
 	if (rec->fields[2][0] == '\0' || strlen(rec->fields[2]) > IDENT_MAX ||
 	    !idg_utf8_text_valid(rec->fields[2])) {
-		pbad(p, rec->line, "the device identifier is text of 1 to %d bytes", IDENT_MAX);
+		cli_csv_bad(&p->err, rec->line,
+		    "the device identifier is text of 1 to %d bytes", IDENT_MAX);
 		return IDG_OK;
 	}
 	idg_strlcpy(r->type, rec->fields[1], sizeof(r->type));
@@ -1286,7 +1269,8 @@ prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *
 	for (i = 0; i < p->n; i++) {
 		if (strcmp(p->rows[i].email, r->email) == 0 &&
 		    strcmp(p->rows[i].ident, r->ident) == 0) {
-			pbad(p, rec->line, "duplicate of line %d (%s, %s)", p->rows[i].line,
+			cli_csv_bad(&p->err, rec->line,
+			    "duplicate of line %d (%s, %s)", p->rows[i].line,
 			    r->email, r->ident);
 			return IDG_OK;
 		}
@@ -1298,7 +1282,7 @@ prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *
 static int
 cmd_prereg(struct cli *c, int argc, char **argv)
 {
-	struct prereg p = { NULL, NULL, 0, 0, 0, 0 };
+	struct prereg p = { { NULL, 0, 0 }, NULL, 0, 0 };
 	struct users us = { NULL, 0, 0 };
 	struct idg_csv_record *rec = NULL;
 	struct idg_tenant t;
@@ -1311,8 +1295,8 @@ cmd_prereg(struct cli *c, int argc, char **argv)
 	if ((rc = cli_tenant_args(c, argc, argv, NULL, 1, "cert prereg --tenant ID FILE.csv",
 	    pos, &t)) != 0)
 		return rc;
-	p.file = pos[0];
-	if ((data = slurp(p.file, PREREG_MAX_BYTES, "import_file_unreadable", &len, &rc)) ==
+	p.err.file = pos[0];
+	if ((data = slurp(p.err.file, PREREG_MAX_BYTES, "import_file_unreadable", &len, &rc)) ==
 	    NULL)
 		return rc;
 	if ((rc = users_load(c, t.id, &us)) != 0)
@@ -1325,11 +1309,11 @@ cmd_prereg(struct cli *c, int argc, char **argv)
 	while ((st = idg_csv_next(&csv, rec, err, sizeof(err))) != IDG_NOTFOUND) {
 		if (++nrec > IDG_CSV_MAX_ROWS) {
 			rc = cli_fail(IDG_EXIT_REFUSED, "import_too_large", "%s has more than %d"
-			    " rows; split it", p.file, IDG_CSV_MAX_ROWS);
+			    " rows; split it", p.err.file, IDG_CSV_MAX_ROWS);
 			goto out;
 		}
 		if (st == IDG_INVALID) {
-			pbad(&p, rec->line, "%s", err);
+			cli_csv_bad(&p.err, rec->line, "%s", err);
 			first = false;
 			continue;
 		}
@@ -1344,18 +1328,14 @@ cmd_prereg(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (p.nbad > 0) {
-		if (p.nbad > p.nprinted) {
-			fflush(stdout);
-			fprintf(stderr, "%s: ... and %d more bad rows\n", p.file,
-			    p.nbad - p.nprinted);
-		}
+	if (p.err.nbad > 0) {
+		cli_csv_bad_summary(&p.err);
 		rc = cli_fail(IDG_EXIT_REFUSED, "import_invalid", "%d bad rows in %s; nothing"
-		    " imported", p.nbad, p.file);
+		    " imported", p.err.nbad, p.err.file);
 		goto out;
 	}
 	if (p.n == 0) {
-		rc = cli_fail(IDG_EXIT_REFUSED, "import_invalid", "%s has no rows", p.file);
+		rc = cli_fail(IDG_EXIT_REFUSED, "import_invalid", "%s has no rows", p.err.file);
 		goto out;
 	}
 	/* Every row is known good: only a store failure can stop the loop. */
@@ -1368,7 +1348,7 @@ cmd_prereg(struct cli *c, int argc, char **argv)
 		}
 		if (st != IDG_OK) {
 			fflush(stdout);
-			fprintf(stderr, "%s:%d: not stored (%d rows before it were)\n", p.file,
+			fprintf(stderr, "%s:%d: not stored (%d rows before it were)\n", p.err.file,
 			    p.rows[i].line, added);
 			rc = cli_store_fail(st, "storing the pre-registered devices");
 			goto out;
@@ -1376,9 +1356,9 @@ cmd_prereg(struct cli *c, int argc, char **argv)
 		added++;
 	}
 	snprintf(detail, sizeof(detail), "added %d, %d already registered", added, known);
-	cli_audit(c, t.id, "device.prereg", p.file, "ok", detail);
+	cli_audit(c, t.id, "device.prereg", p.err.file, "ok", detail);
 	printf("pre-registered %d devices from %s into tenant %s (%d already registered)\n",
-	    added, p.file, t.company_id, known);
+	    added, p.err.file, t.company_id, known);
 	rc = 0;
 out:
 	free(rec);

@@ -34,6 +34,32 @@ struct cli_opt {
 };
 
 /*
+ * An app's assignments as `oidc client show` and `saml app show` print
+ * them: with arr set, one {"kind", "email"|"group"} object each appended to
+ * it; else "assigned:" lines on stdout. The callback of the store's
+ * *_assignments functions; arg is a struct cli_assignments.
+ */
+struct cli_assignments {
+	json_t	*arr;
+	int	 n;
+};
+int	cli_assignment_row(void *arg, const char *kind, const char *who);
+
+/*
+ * The bad rows of a CSV import: cli_csv_bad counts one and prints it as
+ * FILE:LINE: message (only the first IDG_CSV_MAX_ERRORS of them);
+ * cli_csv_bad_summary prints "FILE: ... and N more bad rows" when some
+ * were not printed.
+ */
+struct cli_csv_errors {
+	const char	*file;
+	int		 nbad, nprinted;
+};
+void	cli_csv_bad(struct cli_csv_errors *e, int line, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	cli_csv_bad_summary(const struct cli_csv_errors *e);
+
+/*
  * Repeatable options (--redirect-uri ..., --acs ...): cli_split_multi takes
  * them out of argv (at most CLI_MAX_ARGS arguments) into m[0..nm), leaving
  * the rest in rest[0..*nrest) for cli_parse, which accepts each option once.

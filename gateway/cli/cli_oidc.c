@@ -969,29 +969,6 @@ client_find(struct cli *c, const struct idg_tenant *t, const char *client_id,
 	return 0;
 }
 
-struct assigned {
-	json_t	*arr;
-	int	 n;
-};
-
-static int
-assigned_row(void *arg, const char *kind, const char *who)
-{
-	struct assigned *a = arg;
-
-	if (a->arr != NULL) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "kind", json_string(kind));
-		json_object_set_new(o, kind[0] == 'u' ? "email" : "group", json_string(who));
-		json_array_append_new(a->arr, o);
-		return 0;
-	}
-	printf("%s%s %s\n", a->n++ == 0 ? "assigned:          " : "                   ", kind,
-	    who);
-	return 0;
-}
-
 /* Prints a '\n'-separated list, the first line after label. */
 static void
 print_lines(const char *label, const char *s)
@@ -1016,7 +993,7 @@ print_lines(const char *label, const char *s)
 static int
 cmd_client_show(struct cli *c, int argc, char **argv)
 {
-	struct assigned a = { NULL, 0 };
+	struct cli_assignments a = { NULL, 0 };
 	struct idg_oidc_client *cl;
 	struct idg_tenant t;
 	bool json = false;
@@ -1036,7 +1013,7 @@ cmd_client_show(struct cli *c, int argc, char **argv)
 		a.arr = json_array();
 		json_object_set_new(doc, "assigned", a.arr);
 		if ((st = idg_store_oidc_client_assignments(c->st, t.id, cl->client_id,
-		    assigned_row, &a)) != IDG_OK) {
+		    cli_assignment_row, &a)) != IDG_OK) {
 			json_decref(doc);
 			rc = cli_store_fail(st, "reading the assignments");
 			goto out;
@@ -1064,7 +1041,7 @@ cmd_client_show(struct cli *c, int argc, char **argv)
 	printf("device required:   %s\n", cl->device_required ? "yes (device check first)" :
 	    "no");
 	printf("created:           %s\n", created);
-	if ((st = idg_store_oidc_client_assignments(c->st, t.id, cl->client_id, assigned_row,
+	if ((st = idg_store_oidc_client_assignments(c->st, t.id, cl->client_id, cli_assignment_row,
 	    &a)) != IDG_OK) {
 		rc = cli_store_fail(st, "reading the assignments");
 		goto out;

@@ -1286,33 +1286,10 @@ cmd_app_list(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-struct assigned {
-	json_t	*arr;
-	int	 n;
-};
-
-static int
-assigned_row(void *arg, const char *kind, const char *who)
-{
-	struct assigned *a = arg;
-
-	if (a->arr != NULL) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "kind", json_string(kind));
-		json_object_set_new(o, kind[0] == 'u' ? "email" : "group", json_string(who));
-		json_array_append_new(a->arr, o);
-		return 0;
-	}
-	printf("%s%s %s\n", a->n++ == 0 ? "assigned:          " : "                   ", kind,
-	    who);
-	return 0;
-}
-
 static int
 cmd_app_show(struct cli *c, int argc, char **argv)
 {
-	struct assigned as = { NULL, 0 };
+	struct cli_assignments as = { NULL, 0 };
 	struct idg_saml_app *a;
 	struct idg_tenant t;
 	bool json = false;
@@ -1332,7 +1309,7 @@ cmd_app_show(struct cli *c, int argc, char **argv)
 
 		as.arr = json_array();
 		json_object_set_new(doc, "assigned", as.arr);
-		if ((st = idg_store_saml_app_assignments(c->st, t.id, a->app_id, assigned_row,
+		if ((st = idg_store_saml_app_assignments(c->st, t.id, a->app_id, cli_assignment_row,
 		    &as)) != IDG_OK) {
 			json_decref(doc);
 			rc = cli_store_fail(st, "reading the assignments");
@@ -1368,7 +1345,7 @@ cmd_app_show(struct cli *c, int argc, char **argv)
 	    "no");
 	printf("metadata:          %zu bytes\n", strlen(a->metadata));
 	printf("created:           %s\n", created);
-	if ((st = idg_store_saml_app_assignments(c->st, t.id, a->app_id, assigned_row,
+	if ((st = idg_store_saml_app_assignments(c->st, t.id, a->app_id, cli_assignment_row,
 	    &as)) != IDG_OK) {
 		rc = cli_store_fail(st, "reading the assignments");
 		goto out;

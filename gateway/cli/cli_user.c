@@ -444,34 +444,12 @@ struct irow {
 
 struct import {
 	struct cli	*c;
-	const char	*file;
+	struct cli_csv_errors err;	/* the file and its bad rows */
 	struct irow	*rows;
 	int		 nrows, cap;
-	int		 nbad, nprinted;
 	int		*slots;		/* open-addressing set of row indexes by e-mail */
 	size_t		 nslots;
 };
-
-static void ibad(struct import *im, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Reports one bad row as FILE:LINE: message (the first IDG_CSV_MAX_ERRORS of them). */
-static void
-ibad(struct import *im, int line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	im->nbad++;
-	if (im->nprinted >= IDG_CSV_MAX_ERRORS)
-		return;
-	im->nprinted++;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	fprintf(stderr, "%s:%d: %s\n", im->file, line, msg);
-}
 
 static uint64_t
 fnv1a(const char *s)
@@ -546,26 +524,29 @@ import_record(struct import *im, struct idg_csv_record *rec, int ncols)
 	memset(r, 0, sizeof(*r));
 	r->row.line = rec->line;
 	if (rec->nfields != ncols) {
-		ibad(im, rec->line, "expected %d fields, found %d", ncols, rec->nfields);
+		cli_csv_bad(&im->err, rec->line,
+		    "expected %d fields, found %d", ncols, rec->nfields);
 		return IDG_OK;	/* not kept: nothing to import from it */
 	}
 	trim(rec->fields[0]);
 	if (strlen(rec->fields[0]) >= sizeof(r->row.email) ||
 	    !idg_email_valid(rec->fields[0])) {
-		ibad(im, rec->line, "invalid e-mail address \"%.254s\"", rec->fields[0]);
+		cli_csv_bad(&im->err, rec->line,
+		    "invalid e-mail address \"%.254s\"", rec->fields[0]);
 		return IDG_OK;
 	}
 	idg_strlcpy(r->row.email, rec->fields[0], sizeof(r->row.email));
 	idg_str_lower(r->row.email);
 	im->nrows++;
 	if ((dup = seen_email(im, im->nrows - 1)) >= 0) {
-		ibad(im, rec->line, "duplicate e-mail address %s (first on line %d)",
+		cli_csv_bad(&im->err, rec->line, "duplicate e-mail address %s (first on line %d)",
 		    r->row.email, im->rows[dup].row.line);
 		r->bad = true;
 		return IDG_OK;
 	}
 	if (strlen(rec->fields[1]) > 128 || has_control(rec->fields[1])) {
-		ibad(im, rec->line, "display name longer than 128 bytes or with control"
+		cli_csv_bad(&im->err, rec->line,
+		    "display name longer than 128 bytes or with control"
 		    " characters");
 		r->bad = true;
 		return IDG_OK;
@@ -574,7 +555,8 @@ import_record(struct import *im, struct idg_csv_record *rec, int ncols)
 	if (ncols == 3 && rec->fields[2][0] != '\0') {
 		/* Hashed only once every row is known good: hashing is slow. */
 		if (idg_password_policy_check(p, rec->fields[2], &code) != IDG_OK) {
-			ibad(im, rec->line, "%s: the password does not satisfy the password"
+			cli_csv_bad(&im->err, rec->line,
+			    "%s: the password does not satisfy the password"
 			    " policy", code != NULL ? code : "password_policy");
 			r->bad = true;
 		} else if ((r->pw = strdup(rec->fields[2])) == NULL) {
@@ -682,9 +664,9 @@ import_parse(struct import *im, const char *data, size_t len)
 		free(rec);
 		if (st == IDG_NOTFOUND)
 			return cli_fail(IDG_EXIT_REFUSED, "import_invalid", "%s is empty",
-			    im->file);
+			    im->err.file);
 		fflush(stdout);
-		fprintf(stderr, "%s:%d: %s\n", im->file, line, st == IDG_INVALID ? err :
+		fprintf(stderr, "%s:%d: %s\n", im->err.file, line, st == IDG_INVALID ? err :
 		    "the header must be email,display_name or email,display_name,password");
 		return cli_fail(IDG_EXIT_REFUSED, "import_invalid", "bad header; nothing"
 		    " imported");
@@ -694,10 +676,10 @@ import_parse(struct import *im, const char *data, size_t len)
 		if (++nrecords > IDG_CSV_MAX_ROWS) {
 			free(rec);
 			return cli_fail(IDG_EXIT_REFUSED, "import_too_large",
-			    "%s has more than %d rows; split it", im->file, IDG_CSV_MAX_ROWS);
+			    "%s has more than %d rows; split it", im->err.file, IDG_CSV_MAX_ROWS);
 		}
 		if (st == IDG_INVALID) {
-			ibad(im, rec->line, "%s", err);
+			cli_csv_bad(&im->err, rec->line, "%s", err);
 			continue;
 		}
 		if (import_record(im, rec, ncols) != IDG_OK) {
@@ -738,26 +720,22 @@ cmd_import(struct cli *c, int argc, char **argv)
 		return cli_fail(IDG_EXIT_USAGE, "usage", "user import --tenant ID FILE.csv"
 		    " [--skip-existing] [--partial]");
 	im.c = c;
-	im.file = pos[0];
+	im.err.file = pos[0];
 	if ((rc = cli_open(c)) != 0 || (rc = cli_tenant_find(c, tenant, &t)) != 0)
 		return rc;
-	if ((data = slurp(im.file, &len, &rc)) == NULL)
+	if ((data = slurp(im.err.file, &len, &rc)) == NULL)
 		return rc;
 	rc = import_parse(&im, data, len);
 	idg_wipe(data, len);
 	free(data);
 	if (rc != 0)
 		goto out;
-	if (im.nbad > 0) {
-		if (im.nbad > im.nprinted) {
-			fflush(stdout);
-			fprintf(stderr, "%s: ... and %d more bad rows\n", im.file,
-			    im.nbad - im.nprinted);
-		}
+	if (im.err.nbad > 0) {
+		cli_csv_bad_summary(&im.err);
 		if (!partial) {
 			rc = cli_fail(IDG_EXIT_REFUSED, "import_invalid", "%d bad rows in %s;"
 			    " nothing imported (fix them, or import the good rows with"
-			    " --partial)", im.nbad, im.file);
+			    " --partial)", im.err.nbad, im.err.file);
 			goto out;
 		}
 	}
@@ -793,19 +771,19 @@ cmd_import(struct cli *c, int argc, char **argv)
 	st = idg_store_user_import(c->st, t.id, batch, n, skip_existing, &lic, &bad_line,
 	    &added, &skipped);
 	if (st == IDG_DECLINED) {
-		cli_audit(c, t.id, "user.import", im.file, "license_pool_exhausted", NULL);
+		cli_audit(c, t.id, "user.import", im.err.file, "license_pool_exhausted", NULL);
 		pool_exhausted(&lic);
 		rc = cli_fail(IDG_EXIT_REFUSED, "import_refused", "nothing imported from %s",
-		    im.file);
+		    im.err.file);
 		goto out;
 	}
 	if (st == IDG_EXISTS || st == IDG_INVALID) {
 		fflush(stdout);
-		fprintf(stderr, "%s:%d: %s\n", im.file, bad_line, st == IDG_EXISTS ?
+		fprintf(stderr, "%s:%d: %s\n", im.err.file, bad_line, st == IDG_EXISTS ?
 		    "user_exists: this e-mail address already exists in the tenant" :
 		    "invalid row");
 		rc = cli_fail(IDG_EXIT_REFUSED, st == IDG_EXISTS ? "user_exists" :
-		    "import_invalid", "nothing imported from %s%s", im.file, st == IDG_EXISTS ?
+		    "import_invalid", "nothing imported from %s%s", im.err.file, st == IDG_EXISTS ?
 		    " (use --skip-existing to leave existing users alone)" : "");
 		goto out;
 	}
@@ -818,10 +796,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	snprintf(detail, sizeof(detail), "added %d, skipped %d existing, %d bad rows", added,
-	    skipped, im.nbad);
-	cli_audit(c, t.id, "user.import", im.file, im.nbad > 0 ? "partial" : "ok", detail);
+	    skipped, im.err.nbad);
+	cli_audit(c, t.id, "user.import", im.err.file, im.err.nbad > 0 ? "partial" : "ok", detail);
 	printf("imported %d users from %s into tenant %s (%d existing skipped)\n", added,
-	    im.file, tenant, skipped);
+	    im.err.file, tenant, skipped);
 	if (ntemp > 0) {
 		bool header = false;
 
@@ -842,9 +820,9 @@ cmd_import(struct cli *c, int argc, char **argv)
 		}
 	}
 	rc = 0;
-	if (im.nbad > 0)
+	if (im.err.nbad > 0)
 		rc = cli_fail(IDG_EXIT_REFUSED, "import_partial", "%d bad rows of %s were not"
-		    " imported", im.nbad, im.file);
+		    " imported", im.err.nbad, im.err.file);
 out:
 	if (batch != NULL) {
 		idg_wipe(batch, ((size_t)im.nrows + 1) * sizeof(*batch));
