@@ -244,16 +244,11 @@ static int
 users_row(void *arg, const struct idg_user *u)
 {
 	struct users *us = arg;
+	struct uent *nv;
 
-	if (us->n == us->cap) {
-		int ncap = us->cap > 0 ? us->cap * 2 : 64;
-		struct uent *nv = realloc(us->v, (size_t)ncap * sizeof(*nv));
-
-		if (nv == NULL)
-			return 1;
-		us->v = nv;
-		us->cap = ncap;
-	}
+	if ((nv = cli_grow(us->v, us->n, &us->cap, sizeof(*nv), 64)) == NULL)
+		return 1;
+	us->v = nv;
 	us->v[us->n].id = u->id;
 	us->v[us->n].kind = u->kind;
 	us->v[us->n].status = u->status;
@@ -297,16 +292,11 @@ static int
 certs_row(void *arg, const struct idg_devcert *d)
 {
 	struct certs *cs = arg;
+	struct idg_devcert *nv;
 
-	if (cs->n == cs->cap) {
-		int ncap = cs->cap > 0 ? cs->cap * 2 : 16;
-		struct idg_devcert *nv = realloc(cs->v, (size_t)ncap * sizeof(*nv));
-
-		if (nv == NULL)
-			return 1;
-		cs->v = nv;
-		cs->cap = ncap;
-	}
+	if ((nv = cli_grow(cs->v, cs->n, &cs->cap, sizeof(*nv), 16)) == NULL)
+		return 1;
+	cs->v = nv;
 	cs->v[cs->n++] = *d;
 	return 0;
 }
@@ -1216,7 +1206,7 @@ is_header(const struct idg_csv_record *rec)
 static int
 prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *us)
 {
-	struct prow *r;
+	struct prow *r, *nv;
 	int i;
 
 	if (rec->nfields != 3) {
@@ -1226,15 +1216,9 @@ prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *
 	}
 	for (i = 0; i < 3; i++)
 		trim(rec->fields[i]);
-	if (p->n == p->cap) {
-		int ncap = p->cap > 0 ? p->cap * 2 : 64;
-		struct prow *nv = realloc(p->rows, (size_t)ncap * sizeof(*nv));
-
-		if (nv == NULL)
-			return IDG_ERR;
-		p->rows = nv;
-		p->cap = ncap;
-	}
+	if ((nv = cli_grow(p->rows, p->n, &p->cap, sizeof(*nv), 64)) == NULL)
+		return IDG_ERR;
+	p->rows = nv;
 	r = &p->rows[p->n];
 	r->line = rec->line;
 	if (strlen(rec->fields[0]) >= sizeof(r->email) || !idg_email_valid(rec->fields[0])) {
@@ -1379,16 +1363,11 @@ static int
 reqs_row(void *arg, const struct idg_device_request *r)
 {
 	struct reqs *rs = arg;
+	struct idg_device_request *nv;
 
-	if (rs->n == rs->cap) {
-		int ncap = rs->cap > 0 ? rs->cap * 2 : 16;
-		struct idg_device_request *nv = realloc(rs->v, (size_t)ncap * sizeof(*nv));
-
-		if (nv == NULL)
-			return 1;
-		rs->v = nv;
-		rs->cap = ncap;
-	}
+	if ((nv = cli_grow(rs->v, rs->n, &rs->cap, sizeof(*nv), 16)) == NULL)
+		return 1;
+	rs->v = nv;
 	rs->v[rs->n++] = *r;
 	return 0;
 }
