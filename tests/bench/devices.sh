@@ -18,8 +18,9 @@
 # 32), WORKERS (default 2), COOKIES (sessions prepared per run with a session, default
 # 20000; a run that uses them all stops early and says so), CERT_COUNT (cert_bench, 2000).
 #
-# Its own set-up rather than lib.sh: the gateway needs a second listener, a
-# public_url, a cheap argon2 cost and open sign-in limits to prepare sessions.
+# The common start of env.sh, then its own configuration rather than lib.sh's:
+# the gateway needs a second listener, a public_url, a cheap argon2 cost and
+# open sign-in limits to prepare sessions.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -39,30 +40,8 @@ done
 grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$build/CMakeCache.txt" 2>/dev/null ||
     echo "warning: $build is not a Release build; the figures will not be comparable" >&2
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-	return 1
-}
-rport=$(free_port); hport=$(free_port); dport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" \
-    --logfile "$tmp/redis.log" &
-pids+=($!)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$tmp/server.key" -out "$tmp/server.crt" 2>/dev/null
-(umask 077; openssl rand -hex 32 > "$tmp/master.key")
+. "$(dirname "$0")/env.sh"
+hport=$(free_port); dport=$(free_port)
 # argon2 at its floor: the password step only makes sessions here, it is not measured.
 cat > "$tmp/idgate.conf" <<CONF
 listeners = ( { address = "127.0.0.1"; port = $hport; tls = true;
@@ -80,7 +59,6 @@ signin = { max_failures = 1000; rate_limit_ip_per_min = 1000000;
 log = { format = "json"; level = "warn"; access_log = ""; };
 CONF
 c="-c $tmp/idgate.conf"
-for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 "$bin" migrate $c >/dev/null
 "$bin" tenant create --company-id bench --name Bench --contract 20 $c >/dev/null
 printf 'Bench-passw0rd!\n' > "$tmp/pw"

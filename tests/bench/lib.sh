@@ -4,19 +4,8 @@
 # CSRF pair in $csrf / $csrf_cookie). Everything started is stopped by PID
 # on exit. Needs: bin, workers.
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-free_port() { local p; for p in $(shuf -i 20000-60000 -n 50); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }; done; return 1; }
-rport=$(free_port); hport=$(free_port)
-redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" --logfile "$tmp/redis.log" &
-pids+=($!)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$tmp/server.key" -out "$tmp/server.crt" 2>/dev/null
-(umask 077; openssl rand -hex 32 > "$tmp/master.key")
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+hport=$(free_port)
 cat > "$tmp/idgate.conf" <<CONF
 listeners = ( { address = "127.0.0.1"; port = $hport; tls = true; cert = "server.crt"; key = "server.key"; } );
 workers = $workers;
@@ -27,7 +16,6 @@ signin = { rate_limit_ip_per_min = 1000000; rate_limit_account_per_min = 1000000
 log = { format = "json"; level = "warn"; access_log = ""; };
 CONF
 c="-c $tmp/idgate.conf"
-for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 "$bin" migrate $c >/dev/null
 "$bin" tenant create --company-id bench --name Bench --contract 1000 $c >/dev/null
 printf 'Bench-passw0rd!\n' > "$tmp/pw"

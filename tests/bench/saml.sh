@@ -22,8 +22,9 @@
 # worker during a 10 s run at the first connection count, top symbols printed;
 # PERF_ARGS: perf record options, default -g; PERF_DATA=FILE keeps the recording).
 #
-# Its own set-up rather than lib.sh: the gateway needs a public_url (the
-# AuthnRequest's Destination), a cheap argon2 cost and open sign-in limits.
+# The common start of env.sh, then its own configuration rather than lib.sh's:
+# the gateway needs a public_url (the AuthnRequest's Destination), a cheap
+# argon2 cost and open sign-in limits.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -41,31 +42,9 @@ rss_max_s=${RSS_MAX_S:-300}
 grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$build/CMakeCache.txt" 2>/dev/null ||
     echo "warning: $build is not a Release build; the figures will not be comparable" >&2
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-	local p
-	for p in $(shuf -i 20000-60000 -n 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-	done
-	return 1
-}
-rport=$(free_port); hport=$(free_port)
+. "$(dirname "$0")/env.sh"
+hport=$(free_port)
 base="https://127.0.0.1:$hport"
-redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --dir "$tmp" \
-    --logfile "$tmp/redis.log" &
-pids+=($!)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$tmp/server.key" -out "$tmp/server.crt" 2>/dev/null
-(umask 077; openssl rand -hex 32 > "$tmp/master.key")
 # argon2 at its floor: the one sign-in only makes the session, it is not measured.
 cat > "$tmp/idgate.conf" <<CONF
 listeners = ( { address = "127.0.0.1"; port = $hport; tls = true;
@@ -81,7 +60,6 @@ signin = { max_failures = 1000; rate_limit_ip_per_min = 1000000;
 log = { format = "json"; level = "warn"; access_log = ""; };
 CONF
 c="-c $tmp/idgate.conf"
-for _ in $(seq 50); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
 "$bin" migrate $c >/dev/null
 "$bin" tenant create --company-id bench --name Bench --contract 1000 $c >/dev/null
 printf 'Bench-passw0rd!\n' > "$tmp/pw"
