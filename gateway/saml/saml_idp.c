@@ -1,29 +1,19 @@
 /*
  * saml_idp.c - the tenant IdP object (lasso server + our own key handles),
- * AuthnRequest checking, SSO Response and error Response building, the
- * auto-submitting POST page and persistent NameIDs.
+ * AuthnRequest checking, the auto-submitting POST page and persistent
+ * NameIDs.
  *
- * Lasso builds, signs and encrypts assertions; everything a request is
- * checked against (sizes, DTDs, ACS, times, signatures on Redirect queries)
- * is decided here, not left to lasso. Not here: metadata (saml_meta.c),
- * single logout (saml_slo.c), decoding helpers (saml_util.c).
+ * Lasso keeps the SPs' metadata and checks XML signatures on incoming POST
+ * messages; everything a request is checked against (sizes, DTDs, ACS,
+ * times, signatures on Redirect queries) is decided here, not left to
+ * lasso. Not here: Responses (saml_resp.c), metadata (saml_meta.c), single
+ * logout (saml_slo.c), decoding helpers (saml_util.c).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <lasso/lasso.h>
-#include <lasso/xml/misc_text_node.h>
-#include <lasso/xml/saml-2.0/saml2_assertion.h>
-#include <lasso/xml/saml-2.0/saml2_attribute.h>
-#include <lasso/xml/saml-2.0/saml2_attribute_statement.h>
-#include <lasso/xml/saml-2.0/saml2_attribute_value.h>
-#include <lasso/xml/saml-2.0/saml2_authn_statement.h>
-#include <lasso/xml/saml-2.0/samlp2_authn_request.h>
-#include <lasso/xml/saml-2.0/samlp2_response.h>
 #include <libxml/parser.h>
 #include <openssl/pem.h>
 #include <xmlsec/crypto.h>
@@ -99,44 +89,17 @@ idg_saml_idp_free(struct idg_saml_idp *idp)
 		free(sp->entity_id);
 		for (size_t k = 0; k < sp->n_keys; k++)
 			EVP_PKEY_free(sp->keys[k]);
+		EVP_PKEY_free(sp->enc_key);
+		free(sp->enc_cert_b64);
 		idg_saml_sp_info_free(&sp->info);
 	}
 	free(idp->sps);
 	if (idp->server != NULL)
 		lasso_server_destroy(idp->server);
-	if (idp->lkey != NULL)
-		g_object_unref(idp->lkey);
 	if (idp->xkey != NULL)
 		xmlSecKeyDestroy(idp->xkey);
 	EVP_PKEY_free(idp->key);
-	if (idp->key_fd >= 0)
-		close(idp->key_fd);
 	free(idp);
-}
-
-/*
- * The key and certificate go to lasso as the path of an anonymous memory
- * file: lasso's memory-buffer path leaks ~770 B per signature (DESIGN.md),
- * its file path does not, and a memfd keeps the key off every disk.
- */
-static int
-key_memfd(struct idg_saml_idp *idp, const char *key_pem, const char *cert_pem)
-{
-	size_t kl = strlen(key_pem), cl = strlen(cert_pem);
-
-	idp->key_fd = memfd_create("idgate-saml-key", MFD_CLOEXEC);
-	if (idp->key_fd < 0) {
-		log_error("memfd_create: %s", strerror(errno));
-		return IDG_ERR;
-	}
-	if (write(idp->key_fd, key_pem, kl) != (ssize_t)kl ||
-	    write(idp->key_fd, "\n", 1) != 1 ||
-	    write(idp->key_fd, cert_pem, cl) != (ssize_t)cl) {
-		log_error("memfd write: %s", strerror(errno));
-		return IDG_ERR;
-	}
-	snprintf(idp->key_path, sizeof(idp->key_path), "/proc/self/fd/%d", idp->key_fd);
-	return IDG_OK;
 }
 
 static int
@@ -180,7 +143,7 @@ load_keys(struct idg_saml_idp *idp, const struct idg_saml_idp_conf *c)
 		log_error("%s: xmlsec cannot load the signing key", idp->urls.entity_id);
 		return IDG_ERR;
 	}
-	return key_memfd(idp, c->signing_key_pem, c->signing_cert_pem);
+	return IDG_OK;
 }
 
 static int
@@ -241,22 +204,15 @@ add_sp(struct idg_saml_idp *idp, const struct idg_saml_sp_conf *sc, struct saml_
 	if (prov == NULL)
 		return IDG_ERR;
 	sp->prov = prov;
-	/*
-	 * Without a provider signing key lasso loads the server's key from its
-	 * file again for each signature (PEM parse, certificate, blinding);
-	 * with one it duplicates the key loaded once in idg_saml_idp_new,
-	 * which shares the same OpenSSL key.
-	 */
-	if (lasso_provider_set_server_signing_key(prov, idp->lkey) != 0) {
-		log_error("%s: SP %s: lasso refused the signing key", idp->urls.entity_id,
-		    sc->entity_id);
-		return IDG_ERR;
-	}
 	if (sc->encrypt_assertion) {
-		lasso_provider_set_encryption_mode(prov, LASSO_ENCRYPTION_MODE_ASSERTION);
-		lasso_provider_set_encryption_sym_key_type(prov,
-		    LASSO_ENCRYPTION_SYM_KEY_TYPE_AES_256);
-		lasso_provider_set_key_encryption_method(prov, LASSO_KEY_ENCRYPTION_METHOD_OAEP);
+		sp->enc_key = saml_cert_pubkey(sp->info.encryption_cert_pem);
+		sp->enc_cert_b64 = saml_cert_b64(sp->info.encryption_cert_pem);
+		if (sp->enc_key == NULL || sp->enc_cert_b64 == NULL ||
+		    EVP_PKEY_base_id(sp->enc_key) != EVP_PKEY_RSA) {
+			log_error("%s: SP %s: the encryption certificate has no RSA key",
+			    idp->urls.entity_id, sc->entity_id);
+			return IDG_INVALID;
+		}
 	}
 	return IDG_OK;
 }
@@ -279,7 +235,6 @@ idg_saml_idp_new(const struct idg_saml_idp_conf *c, const struct idg_saml_sp_con
 	idp = calloc(1, sizeof(*idp));
 	if (idp == NULL)
 		return IDG_ERR;
-	idp->key_fd = -1;
 	if ((rc = idg_saml_idp_urls(c, &idp->urls)) != IDG_OK)
 		goto fail;
 	if ((rc = load_keys(idp, c)) != IDG_OK)
@@ -289,19 +244,11 @@ idg_saml_idp_new(const struct idg_saml_idp_conf *c, const struct idg_saml_sp_con
 		idg_buf_free(&md);
 		goto fail;
 	}
-	idp->server = lasso_server_new_from_buffers(md.data, idp->key_path, NULL, idp->key_path);
+	/* lasso only keeps the SPs and checks their signatures: it gets no private key */
+	idp->server = lasso_server_new_from_buffers(md.data, NULL, NULL, NULL);
 	idg_buf_free(&md);
 	if (idp->server == NULL) {
 		log_error("%s: lasso_server_new_from_buffers failed", idp->urls.entity_id);
-		rc = IDG_ERR;
-		goto fail;
-	}
-	/* lasso signs with RSA-SHA1 unless told otherwise on each server (DESIGN.md) */
-	idp->server->signature_method = LASSO_SIGNATURE_METHOD_RSA_SHA256;
-	idp->lkey = lasso_key_new_for_signature_from_file(idp->key_path, NULL,
-	    LASSO_SIGNATURE_METHOD_RSA_SHA256, idp->key_path);
-	if (idp->lkey == NULL) {
-		log_error("%s: lasso cannot load the signing key", idp->urls.entity_id);
 		rc = IDG_ERR;
 		goto fail;
 	}
@@ -681,288 +628,6 @@ idg_saml_authn_idp_initiated(struct idg_saml_idp *idp, const char *sp_entity_id,
 	out->nameid_format = sp->nameid_format;
 	out->binding = IDG_SAML_BINDING_NONE;
 	return IDG_OK;
-}
-
-/* ---- Response ---- */
-
-static void
-set_str(char **field, const char *v)
-{
-	g_free(*field);
-	*field = v ? g_strdup(v) : NULL;
-}
-
-static int
-add_attributes(LassoSaml2Assertion *as, const struct idg_saml_subject *s)
-{
-	LassoSaml2AttributeStatement *st;
-
-	if (s->n_attrs == 0)
-		return IDG_OK;
-	st = LASSO_SAML2_ATTRIBUTE_STATEMENT(lasso_saml2_attribute_statement_new());
-	for (size_t i = 0; i < s->n_attrs; i++) {
-		const struct idg_saml_attr *a = &s->attrs[i];
-		LassoSaml2Attribute *la;
-
-		if (a->name == NULL || !idg_utf8_valid(a->name)) {
-			g_object_unref(st);
-			return IDG_INVALID;
-		}
-		la = LASSO_SAML2_ATTRIBUTE(lasso_saml2_attribute_new());
-		la->Name = g_strdup(a->name);
-		la->NameFormat = g_strdup(a->name_format ? a->name_format :
-		    LASSO_SAML2_ATTRIBUTE_NAME_FORMAT_BASIC);
-		if (a->friendly_name != NULL)
-			la->FriendlyName = g_strdup(a->friendly_name);
-		st->Attribute = g_list_append(st->Attribute, la);
-		for (size_t j = 0; j < a->n_values; j++) {
-			LassoSaml2AttributeValue *v;
-			LassoMiscTextNode *t;
-
-			if (a->values[j] == NULL || !idg_utf8_valid(a->values[j])) {
-				g_object_unref(st);
-				return IDG_INVALID;
-			}
-			v = LASSO_SAML2_ATTRIBUTE_VALUE(lasso_saml2_attribute_value_new());
-			t = LASSO_MISC_TEXT_NODE(lasso_misc_text_node_new_with_string(
-			    a->values[j]));
-			/* without text_child lasso emits an element, not text (DESIGN.md) */
-			t->text_child = TRUE;
-			v->any = g_list_append(v->any, t);
-			la->AttributeValue = g_list_append(la->AttributeValue, v);
-		}
-	}
-	as->AttributeStatement = g_list_append(as->AttributeStatement, st);
-	return IDG_OK;
-}
-
-/*
- * Runs lasso's IdP-initiated login steps for req so that its profile has a
- * response addressed to req's SP; the caller then fills in the rest.
- */
-static LassoLogin *
-login_start(struct idg_saml_idp *idp, struct saml_sp *sp, const struct idg_saml_authn *req)
-{
-	LassoLogin *login;
-	LassoProfile *p;
-	LassoSamlp2AuthnRequest *ar;
-	int lrc;
-
-	login = lasso_login_new(idp->server);
-	if (login == NULL)
-		return NULL;
-	p = LASSO_PROFILE(login);
-	lrc = lasso_login_init_idp_initiated_authn_request(login, sp->entity_id);
-	if (lrc != 0)
-		goto fail;
-	ar = LASSO_SAMLP2_AUTHN_REQUEST(p->request);
-	/* a transient NameID keeps lasso away from federations; we set ours below */
-	set_str(&ar->NameIDPolicy->Format, LASSO_SAML2_NAME_IDENTIFIER_FORMAT_TRANSIENT);
-	ar->NameIDPolicy->AllowCreate = TRUE;
-	set_str(&ar->ProtocolBinding, LASSO_SAML2_METADATA_BINDING_POST);
-	set_str(&ar->AssertionConsumerServiceURL, req->acs_url);
-	lrc = lasso_login_process_authn_request_msg(login, NULL);
-	if (lrc != 0)
-		goto fail;
-	return login;
-fail:
-	log_error("%s: lasso: %s", idp->urls.entity_id, lasso_strerror(lrc));
-	lasso_login_destroy(login);
-	return NULL;
-}
-
-static int
-login_finish(struct idg_saml_idp *idp, LassoLogin *login, const struct idg_saml_authn *req,
-    struct idg_saml_out *out)
-{
-	LassoProfile *p = LASSO_PROFILE(login);
-	LassoSamlp2StatusResponse *resp = LASSO_SAMLP2_STATUS_RESPONSE(p->response);
-	int lrc;
-
-	set_str(&resp->Destination, req->acs_url);
-	set_str(&resp->InResponseTo, req->request_id[0] ? req->request_id : NULL);
-	lrc = lasso_login_build_authn_response_msg(login);
-	if (lrc != 0 || p->msg_body == NULL) {
-		log_error("%s: lasso_login_build_authn_response_msg: %s", idp->urls.entity_id,
-		    lasso_strerror(lrc));
-		return IDG_ERR;
-	}
-	memset(out, 0, sizeof(*out));
-	out->binding = IDG_SAML_BINDING_POST;
-	out->param_name = "SAMLResponse";
-	out->url = strdup(req->acs_url);
-	out->value = strdup(p->msg_body);
-	if (req->has_relay_state)
-		out->relay_state = strdup(req->relay_state);
-	idg_strlcpy(out->message_id, resp->ID ? resp->ID : "", sizeof(out->message_id));
-	if (out->url == NULL || out->value == NULL ||
-	    (req->has_relay_state && out->relay_state == NULL)) {
-		idg_saml_out_free(out);
-		return IDG_ERR;
-	}
-	return IDG_OK;
-}
-
-int
-idg_saml_response(struct idg_saml_idp *idp, const struct idg_saml_authn *req,
-    const struct idg_saml_subject *s, int64_t now, int lifetime_s, int skew_s,
-    struct idg_saml_out *out)
-{
-	struct saml_sp *sp;
-	LassoLogin *login;
-	LassoProfile *p;
-	LassoSaml2Assertion *as;
-	LassoSaml2NameID *nid;
-	LassoSaml2SubjectConfirmationData *scd;
-	char t_now[32], t_nb[32], t_noa[32], t_authn[32];
-	int rc = IDG_ERR, lrc;
-
-	memset(out, 0, sizeof(*out));
-	if (req == NULL || s == NULL || req->reason != IDG_SAML_R_NONE ||
-	    req->acs_url[0] == '\0' || s->nameid == NULL || s->nameid[0] == '\0' ||
-	    strlen(s->nameid) > IDG_SAML_NAMEID_MAX || s->session_index == NULL ||
-	    s->nameid_format != req->nameid_format || lifetime_s <= 0 || skew_s < 0 ||
-	    !idg_utf8_valid(s->nameid))
-		return IDG_INVALID;
-	sp = saml_sp_find(idp, req->sp_entity_id);
-	if (sp == NULL)
-		return IDG_INVALID;
-	login = login_start(idp, sp, req);
-	if (login == NULL)
-		return IDG_ERR;
-	p = LASSO_PROFILE(login);
-	lrc = lasso_login_validate_request_msg(login, TRUE, TRUE);
-	if (lrc != 0) {
-		log_error("%s: lasso_login_validate_request_msg: %s", idp->urls.entity_id,
-		    lasso_strerror(lrc));
-		goto out;
-	}
-	saml_time_fmt(now, t_now, sizeof(t_now));
-	saml_time_fmt(now - skew_s, t_nb, sizeof(t_nb));
-	saml_time_fmt(now + lifetime_s, t_noa, sizeof(t_noa));
-	saml_time_fmt(s->authn_instant ? s->authn_instant : now, t_authn, sizeof(t_authn));
-	lrc = lasso_login_build_assertion(login, s->authn_context ? s->authn_context :
-	    IDG_SAML_AC_PPT, t_authn, NULL, t_nb, t_noa);
-	if (lrc != 0) {
-		log_error("%s: lasso_login_build_assertion: %s", idp->urls.entity_id,
-		    lasso_strerror(lrc));
-		goto out;
-	}
-	as = LASSO_SAML2_ASSERTION(lasso_login_get_assertion(login));
-	if (as == NULL || as->Subject == NULL || as->Subject->NameID == NULL ||
-	    as->Subject->SubjectConfirmation == NULL) {
-		if (as != NULL)
-			g_object_unref(as);
-		goto out;
-	}
-	set_str(&as->IssueInstant, t_now);
-	nid = as->Subject->NameID;
-	set_str(&nid->content, s->nameid);
-	set_str(&nid->Format, saml_nameid_uri(s->nameid_format));
-	if (s->nameid_format == IDG_SAML_NAMEID_PERSISTENT) {
-		/* core 8.3.7: qualified by both parties */
-		set_str(&nid->NameQualifier, idp->urls.entity_id);
-		set_str(&nid->SPNameQualifier, sp->entity_id);
-	} else {
-		set_str(&nid->NameQualifier, NULL);
-		set_str(&nid->SPNameQualifier, NULL);
-	}
-	/* profiles 4.1.4.2: bearer confirmation bound to ACS, time and request */
-	if (as->Subject->SubjectConfirmation->SubjectConfirmationData == NULL)
-		as->Subject->SubjectConfirmation->SubjectConfirmationData =
-		    LASSO_SAML2_SUBJECT_CONFIRMATION_DATA(
-		    lasso_saml2_subject_confirmation_data_new());
-	scd = as->Subject->SubjectConfirmation->SubjectConfirmationData;
-	set_str(&scd->Recipient, req->acs_url);
-	set_str(&scd->NotOnOrAfter, t_noa);
-	set_str(&scd->NotBefore, NULL);
-	set_str(&scd->InResponseTo, req->request_id[0] ? req->request_id : NULL);
-	if (as->AuthnStatement != NULL) {
-		LassoSaml2AuthnStatement *st = as->AuthnStatement->data;
-
-		set_str(&st->SessionIndex, s->session_index);
-	}
-	if ((rc = add_attributes(as, s)) != IDG_OK) {
-		g_object_unref(as);
-		goto out;
-	}
-	g_object_unref(as);
-	set_str(&LASSO_SAMLP2_STATUS_RESPONSE(p->response)->IssueInstant, t_now);
-	/*
-	 * lasso 2.8 signs every assertion it builds with the server's key and
-	 * neither the profile hint nor the node's sign_type turns that off, so
-	 * sign_assertion=false still yields a signed assertion (README.md,
-	 * known limits). The Response signature follows sign_response.
-	 */
-	lasso_profile_set_signature_hint(p, sp->sign_response ? LASSO_PROFILE_SIGNATURE_HINT_FORCE :
-	    LASSO_PROFILE_SIGNATURE_HINT_FORBID);
-	rc = login_finish(idp, login, req, out);
-out:
-	lasso_login_destroy(login);
-	return rc;
-}
-
-int
-idg_saml_error_response(struct idg_saml_idp *idp, const struct idg_saml_authn *req,
-    enum idg_saml_status st, const char *message, int64_t now, struct idg_saml_out *out)
-{
-	static const struct {
-		const char *top, *second;
-	} codes[] = {
-		[IDG_SAML_ST_REQUESTER] = { LASSO_SAML2_STATUS_CODE_REQUESTER, NULL },
-		[IDG_SAML_ST_RESPONDER] = { LASSO_SAML2_STATUS_CODE_RESPONDER, NULL },
-		[IDG_SAML_ST_NO_PASSIVE] = { LASSO_SAML2_STATUS_CODE_RESPONDER,
-		    LASSO_SAML2_STATUS_CODE_NO_PASSIVE },
-		[IDG_SAML_ST_INVALID_NAMEID_POLICY] = { LASSO_SAML2_STATUS_CODE_REQUESTER,
-		    LASSO_SAML2_STATUS_CODE_INVALID_NAME_ID_POLICY },
-		[IDG_SAML_ST_REQUEST_DENIED] = { LASSO_SAML2_STATUS_CODE_RESPONDER,
-		    LASSO_SAML2_STATUS_CODE_REQUEST_DENIED },
-		[IDG_SAML_ST_AUTHN_FAILED] = { LASSO_SAML2_STATUS_CODE_RESPONDER,
-		    LASSO_SAML2_STATUS_CODE_AUTHN_FAILED },
-		[IDG_SAML_ST_REQUEST_UNSUPPORTED] = { LASSO_SAML2_STATUS_CODE_REQUESTER,
-		    LASSO_SAML2_STATUS_CODE_REQUEST_UNSUPPORTED },
-	};
-	struct saml_sp *sp;
-	LassoLogin *login;
-	LassoProfile *p;
-	LassoSamlp2StatusResponse *resp;
-	LassoSamlp2Status *status;
-	LassoSamlp2StatusCode *code;
-	char t_now[32];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (req == NULL || (size_t)st >= sizeof(codes) / sizeof(codes[0]) ||
-	    req->acs_url[0] == '\0' || (req->reason != IDG_SAML_R_NONE && !req->can_respond))
-		return IDG_INVALID;
-	sp = saml_sp_find(idp, req->sp_entity_id);
-	if (sp == NULL)
-		return IDG_INVALID;
-	login = login_start(idp, sp, req);
-	if (login == NULL)
-		return IDG_ERR;
-	p = LASSO_PROFILE(login);
-	resp = LASSO_SAMLP2_STATUS_RESPONSE(p->response);
-	status = LASSO_SAMLP2_STATUS(lasso_samlp2_status_new());
-	code = LASSO_SAMLP2_STATUS_CODE(lasso_samlp2_status_code_new());
-	code->Value = g_strdup(codes[st].top);
-	if (codes[st].second != NULL) {
-		code->StatusCode = LASSO_SAMLP2_STATUS_CODE(lasso_samlp2_status_code_new());
-		code->StatusCode->Value = g_strdup(codes[st].second);
-	}
-	status->StatusCode = code;
-	if (message != NULL && idg_utf8_valid(message))
-		status->StatusMessage = g_strdup(message);
-	if (resp->Status != NULL)
-		g_object_unref(resp->Status);
-	resp->Status = status;
-	saml_time_fmt(now, t_now, sizeof(t_now));
-	set_str(&resp->IssueInstant, t_now);
-	/* an error Response carries no assertion; sign it whatever the SP wants */
-	lasso_profile_set_signature_hint(p, LASSO_PROFILE_SIGNATURE_HINT_FORCE);
-	rc = login_finish(idp, login, req, out);
-	lasso_login_destroy(login);
-	return rc;
 }
 
 /* ---- the POST page ---- */

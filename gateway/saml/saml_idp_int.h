@@ -1,13 +1,12 @@
 /*
  * saml_idp_int.h - the layout of struct idg_saml_idp and the checks that
- * saml_idp.c and saml_slo.c share (signature, message header).
+ * saml_idp.c, saml_resp.c and saml_slo.c share (signatures, message header).
  *
  * Internal to gateway/saml; the only header here that names lasso types.
  */
 #ifndef IDG_SAML_IDP_INT_H
 #define IDG_SAML_IDP_INT_H
 
-#include <lasso/key.h>
 #include <lasso/lasso.h>
 #include <xmlsec/keys.h>
 
@@ -22,6 +21,8 @@ struct saml_sp {
 	enum idg_saml_nameid_format nameid_format;
 	bool		 want_signed;	/* conf or AuthnRequestsSigned */
 	bool		 sign_assertion, sign_response, encrypt_assertion;
+	EVP_PKEY	*enc_key;	/* encrypt_assertion: the SP's key, from */
+	char		*enc_cert_b64;	/* its encryption certificate (DER, base64) */
 	bool		 sp_initiated_allowed, idp_initiated_allowed;
 };
 
@@ -29,14 +30,18 @@ struct idg_saml_idp {
 	struct idg_saml_idp_urls urls;
 	LassoServer	*server;
 	EVP_PKEY	*key;		/* Redirect query signatures */
-	xmlSecKey	*xkey;		/* POST logout messages */
-	LassoKey	*lkey;		/* lasso's signatures, loaded once */
-	int		 key_fd;	/* memfd with key + certificate for lasso */
-	char		 key_path[64];
+	xmlSecKey	*xkey;		/* XML signatures (saml_sign_element), with the cert */
 	struct saml_sp	*sps;
 	size_t		 n_sps;
 };
 
+/* "_" + 128 random bits in hex; outsz >= 34. */
+int	saml_new_id(char *out, size_t outsz);
+/*
+ * Adds an enveloped signature to el (ID attribute id) after its Issuer:
+ * RSA-SHA256, SHA-256, exclusive c14n, the certificate in KeyInfo.
+ */
+int	saml_sign_element(struct idg_saml_idp *idp, xmlDoc *doc, xmlNode *el, const char *id);
 struct saml_sp *saml_sp_find(struct idg_saml_idp *idp, const char *entity_id);
 int	saml_sig_check(struct saml_sp *sp, const struct saml_msg *m, bool required,
 	    bool *signed_out, enum idg_saml_reason *r);

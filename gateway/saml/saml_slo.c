@@ -13,10 +13,6 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <xmlsec/templates.h>
-#include <xmlsec/transforms.h>
-#include <xmlsec/xmldsig.h>
-#include <xmlsec/crypto.h>
 
 #include "gateway/saml/saml_idp_int.h"
 #include "gateway/util/crypto.h"
@@ -27,69 +23,25 @@
 #define ST_SUCCESS	"urn:oasis:names:tc:SAML:2.0:status:Success"
 #define ST_PARTIAL	"urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
 
-/* "_" + 128 random bits in hex (PROTOCOLS.md: unique IDs >= 128 bits) */
-static int
-new_id(char *out, size_t outsz)
-{
-	uint8_t r[16];
-	char hex[33];
-
-	if (idg_random(r, sizeof(r)) != IDG_OK)
-		return IDG_ERR;
-	idg_hex(r, sizeof(r), hex);
-	snprintf(out, outsz, "_%s", hex);
-	return IDG_OK;
-}
-
-/* Signs the root element (ID id) with an enveloped signature after Issuer. */
+/* Signs the root element (ID id) of xml, our own text; the result in base64. */
 static char *
 xml_sign(struct idg_saml_idp *idp, const char *xml, const char *id)
 {
 	xmlDoc *doc;
-	xmlNode *root, *issuer, *sig, *ref, *ki;
-	xmlSecDSigCtx *ctx = NULL;
 	xmlChar *outx = NULL;
-	char uri[IDG_SAML_ID_MAX + 2], *ret = NULL;
+	char *ret = NULL;
 	int outlen = 0;
 
 	doc = xmlReadMemory(xml, (int)strlen(xml), NULL, "UTF-8",
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL)
-		return NULL;
-	root = xmlDocGetRootElement(doc);
-	issuer = saml_child(root, NS_SAML, "Issuer");
-	/* PROTOCOLS.md: RSA-SHA256, SHA-256 digest, exclusive c14n */
-	sig = xmlSecTmplSignatureCreate(doc, xmlSecTransformExclC14NId,
-	    xmlSecTransformRsaSha256Id, NULL);
-	if (issuer == NULL || sig == NULL)
-		goto out;
-	xmlAddNextSibling(issuer, sig);
-	snprintf(uri, sizeof(uri), "#%s", id);
-	ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL,
-	    (const xmlChar *)uri, NULL);
-	if (ref == NULL || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ==
-	    NULL || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) == NULL)
-		goto out;
-	ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
-	if (ki == NULL || xmlSecTmplKeyInfoAddX509Data(ki) == NULL)
-		goto out;
-	if (xmlAddID(NULL, doc, (const xmlChar *)id, xmlHasProp(root, (const xmlChar *)"ID")) ==
-	    NULL)
-		goto out;
-	ctx = xmlSecDSigCtxCreate(NULL);
-	if (ctx == NULL)
-		goto out;
-	ctx->signKey = xmlSecKeyDuplicate(idp->xkey);
-	if (ctx->signKey == NULL || xmlSecDSigCtxSign(ctx, sig) < 0)
-		goto out;
-	xmlDocDumpMemoryEnc(doc, &outx, &outlen, "UTF-8");
-	if (outx != NULL)
-		ret = saml_b64_encode(outx, (size_t)outlen);
-out:
+	if (doc != NULL &&
+	    saml_sign_element(idp, doc, xmlDocGetRootElement(doc), id) == IDG_OK) {
+		xmlDocDumpMemoryEnc(doc, &outx, &outlen, "UTF-8");
+		if (outx != NULL)
+			ret = saml_b64_encode(outx, (size_t)outlen);
+	}
 	if (ret == NULL)
 		log_error("%s: signing a logout message failed", idp->urls.entity_id);
-	if (ctx != NULL)
-		xmlSecDSigCtxDestroy(ctx);
 	xmlFree(outx);
 	xmlFreeDoc(doc);
 	return ret;
@@ -227,7 +179,7 @@ idg_saml_logout_response(struct idg_saml_idp *idp, const struct idg_saml_logout_
 	    (sp = saml_sp_find(idp, req->sp_entity_id)) == NULL ||
 	    sp->info.slo.url[0] == '\0' || (req->reason != IDG_SAML_R_NONE && !req->can_respond))
 		return IDG_INVALID;
-	if (new_id(id, sizeof(id)) != IDG_OK)
+	if (saml_new_id(id, sizeof(id)) != IDG_OK)
 		return IDG_ERR;
 	saml_time_fmt(now, t, sizeof(t));
 	idg_buf_init(&b, IDG_SAML_MAX_XML_BYTES);
@@ -273,7 +225,7 @@ idg_saml_logout_request(struct idg_saml_idp *idp, const struct idg_saml_logout_t
 	sp = saml_sp_find(idp, t->sp_entity_id);
 	if (sp == NULL || sp->info.slo.url[0] == '\0')
 		return IDG_NOTFOUND;
-	if (new_id(id, sizeof(id)) != IDG_OK)
+	if (saml_new_id(id, sizeof(id)) != IDG_OK)
 		return IDG_ERR;
 	saml_time_fmt(now, ti, sizeof(ti));
 	saml_time_fmt(now + lifetime_s, tn, sizeof(tn));

@@ -178,6 +178,45 @@ for (const kind of SP_KINDS) {
   });
 }
 
+// One signature where the SP asks for one, and assertions encrypted to the
+// SP: a second app per SP kind with `--sign response --encrypt`, whose SP
+// wants only the Response signed and decrypts the assertion with its key.
+for (const kind of SP_KINDS) {
+  test(`${kind}: Response signed alone, assertion encrypted to the SP`, async () => {
+    const sp = await startSp(kind, { entity_id: `https://sp.example/${kind}-enc`,
+      idp_metadata: join(g.dir, 'idp.xml'), sign_requests: true, name_id_format: EMAIL,
+      want_assertions_signed: false, want_response_signed: true, decrypt: true });
+    try {
+      const md = join(g.dir, `${kind}-enc.xml`);
+      writeFileSync(md, await sp.metadata());
+      await cliOk(['saml', 'app', 'add', '--tenant', 'acme', '--app-id', `${kind}-enc`,
+        '--name', `${kind} encrypted`, '--metadata', md, '--nameid', 'email',
+        '--attribute', 'mail=email', '--sign', 'response', '--encrypt']);
+      await cliOk(['saml', 'app', 'assign', '--tenant', 'acme', `${kind}-enc`, '--user',
+        'alice@acme.example']);
+      const c = g.client();
+      const portal = await through(c, '/t/acme/portal', { email: 'alice@acme.example' });
+      assert.equal(portal.status, 200, g.explain(portal));
+      let res;
+      await waitFor(async () => {
+        res = await spLogin(sp, c, { binding: 'post', relay: 'E' });
+        return true;
+      }, 'the workers see the new app');
+      const { verdict, form } = res;
+      assert.equal(verdict.ok, true, JSON.stringify(verdict));
+      assert.equal(verdict.name_id, 'alice@acme.example');
+      assert.deepEqual(verdict.attributes.mail, ['alice@acme.example']);
+      const xml = decodeSaml(form.fields.SAMLResponse);
+      assert.match(xml, /<saml:EncryptedAssertion>/);
+      assert.doesNotMatch(xml, /<saml:Assertion[ >]/, 'no assertion in clear');
+      assert.match(xml, /rsa-oaep-mgf1p/);
+      assert.equal(xml.match(/<SignatureValue>/g)?.length, 1, 'one signature: the Response');
+    } finally {
+      await sp.stop();
+    }
+  });
+}
+
 test('single logout from one SP ends the session and is propagated to the other SP', async () => {
   const c = g.client();
   const [a, b] = SP_KINDS;

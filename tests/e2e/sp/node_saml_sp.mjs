@@ -11,7 +11,9 @@
 // entity_id, base_url, port, idp_metadata (file or http(s) URL), idp_ca_file,
 // idp_entity_id, key_file, cert_file, sign_requests, name_id_format, binding,
 // allow_unsolicited, want_response_signed, want_assertions_signed,
-// clock_skew_s. Prints "READY <port>" once it listens on 127.0.0.1.
+// clock_skew_s, and decrypt (node-saml only: accept encrypted assertions,
+// decrypted with key_file; the certificate goes into the metadata; pysaml2
+// always can). Prints "READY <port>" once it listens on 127.0.0.1.
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -133,6 +135,7 @@ async function saml({ binding = cfg.binding === 'post' ? 'post' : 'redirect', fo
     signatureAlgorithm: 'sha256',
     digestAlgorithm: 'sha256',
     ...(sign ? { privateKey: key, publicCert: cert } : {}),
+    ...(cfg.decrypt ? { decryptionPvk: key } : {}),
     acceptedClockSkewMs: (cfg.clock_skew_s ?? 5) * 1000,
     validateInResponseTo: cfg.allow_unsolicited ? 'ifPresent' : 'always',
     cacheProvider: cache,
@@ -230,8 +233,9 @@ async function metadata() {
   const s = new SAML({ issuer: cfg.entity_id, callbackUrl: `${base}/acs`,
     logoutCallbackUrl: `${base}/slo`, idpCert: 'unused', identifierFormat: cfg.name_id_format ?? null,
     wantAssertionsSigned: cfg.want_assertions_signed ?? true, signatureAlgorithm: 'sha256',
-    ...(sign ? { privateKey: key, publicCert: cert } : {}) });
-  let xml = s.generateServiceProviderMetadata(null, sign ? cert : null);
+    ...(sign ? { privateKey: key, publicCert: cert } : {}),
+    ...(cfg.decrypt ? { decryptionPvk: key } : {}) });
+  let xml = s.generateServiceProviderMetadata(cfg.decrypt ? cert : null, sign ? cert : null);
   // node-saml lists its SLO endpoint with the POST binding only; /slo takes
   // the Redirect binding too, so say so.
   xml = xml.replace(/(<SingleLogoutService [^>]*\/>)/,
