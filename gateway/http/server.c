@@ -620,6 +620,28 @@ start_check(evutil_socket_t fd, short what, void *arg)
 	    " (the store or Redis is not answering yet)");
 }
 
+/*
+ * The worker's event base. epoll's change list folds an event added and
+ * deleted in the same loop turn into nothing: hiredis adds and deletes its
+ * write event around every command, and a response turns writing on and
+ * off; without it each of those is an epoll_ctl call (13 per SAML SSO).
+ * Every fd here is a socket or pipe of its own, never dup()ed, which is
+ * the change list's one caveat.
+ */
+static struct event_base *
+new_base(void)
+{
+	struct event_config *ec = event_config_new();
+	struct event_base *b;
+
+	if (ec == NULL)
+		return NULL;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	b = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return b;
+}
+
 int
 idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 {
@@ -647,7 +669,7 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 		return 1;
 	w->cfg = cfg;
 	w->slot = slot;
-	if ((w->base = event_base_new()) == NULL)
+	if ((w->base = new_base()) == NULL)
 		goto out;
 	idg_hmac_sha256(cfg->master_key, sizeof(cfg->master_key), "idgate csrf v1", 14,
 	    w->csrf_key);
