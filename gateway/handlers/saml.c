@@ -209,8 +209,10 @@ struct saml_job {
 	bool			 is_response;	/* the SLO message is a LogoutResponse */
 	char			 launch_entity[IDG_SAML_URL_MAX + 1];	/* IdP-initiated */
 	enum idg_saml_status	 err_status;
-	char			 qid[48];	/* the pending request's handle */
-	int64_t			 pending_at;
+	char			 qid[48];	/* the pending request's handle; "" until kept */
+	int64_t			 pending_at;	/* when the request was accepted */
+	const char		*step_base;	/* to_step's target while the request is kept */
+	const char		*step;
 	/* the subject, for J_RESPOND */
 	char			 nameid[IDG_SAML_NAMEID_MAX + 1];
 	char			 sindex[40];
@@ -439,6 +441,7 @@ fail_page(struct saml_job *j, const char *code)
 /* ---- SSO ---- */
 
 static void continue_sso(struct saml_job *j);
+static void redirect_step(struct saml_job *j);
 
 static void
 error_sent(struct saml_job *j)
@@ -482,10 +485,14 @@ pending_stored(void *arg, int status, struct redisReply *reply)
 		fail_page(j, "session_store_unavailable");
 		return;
 	}
-	continue_sso(j);
+	redirect_step(j);
 }
 
-/* Keeps the accepted request while the user signs in or passes a step. */
+/*
+ * Keeps the accepted request while the user signs in or passes a step, then
+ * sends the browser there. Only then: a user with a session is answered
+ * without the request ever going to Redis.
+ */
 static void
 store_pending(struct saml_job *j)
 {
@@ -504,7 +511,6 @@ store_pending(struct saml_job *j)
 		fail_page(j, "internal_error");
 		return;
 	}
-	j->pending_at = idg_now();
 	memcpy(v, &magic, 8);
 	memcpy(v + 8, &j->pending_at, 8);
 	memcpy(v + 16, &j->authn, sizeof(j->authn));
@@ -538,7 +544,8 @@ replay_checked(void *arg, int status, struct redisReply *reply)
 		fail_page(j, "saml_replayed");
 		return;
 	}
-	store_pending(j);
+	j->pending_at = idg_now();
+	continue_sso(j);
 }
 
 static void
@@ -776,7 +783,7 @@ resume_path(struct saml_job *j, char *out, size_t outsz)
 }
 
 static void
-to_step(struct saml_job *j, const char *base, const char *step)
+redirect_step(struct saml_job *j)
 {
 	struct idg_req *r = j->r;
 	char ret[256];
@@ -784,11 +791,23 @@ to_step(struct saml_job *j, const char *base, const char *step)
 
 	resume_path(j, ret, sizeof(ret));
 	idg_buf_init(&loc, 4096);
-	idg_buf_printf(&loc, "%s/t/%s/%s?return=", base, r->company_id, step);
+	idg_buf_printf(&loc, "%s/t/%s/%s?return=", j->step_base, r->company_id, j->step);
 	idg_url_escape(&loc, ret);
 	job_free(j);
 	idg_reply_redirect(r, loc.data != NULL ? loc.data : "/");
 	idg_buf_free(&loc);
+}
+
+/* Sends the user to a step (base "" or the device URL) and back to this request. */
+static void
+to_step(struct saml_job *j, const char *base, const char *step)
+{
+	j->step_base = base;
+	j->step = step;
+	if (j->qid[0] != '\0')
+		redirect_step(j);	/* resumed: kept already */
+	else
+		store_pending(j);
 }
 
 static void
