@@ -1,13 +1,13 @@
 /*
- * saml_idp.c - the tenant IdP object (lasso server + our own key handles),
+ * saml_idp.c - the tenant IdP object (our keys, the SPs and their keys),
  * AuthnRequest checking, the auto-submitting POST page and persistent
  * NameIDs.
  *
- * Lasso keeps the SPs' metadata and checks XML signatures on incoming POST
- * messages; everything a request is checked against (sizes, DTDs, ACS,
- * times, signatures on Redirect queries) is decided here, not left to
- * lasso. Not here: Responses (saml_resp.c), metadata (saml_meta.c), single
- * logout (saml_slo.c), decoding helpers (saml_util.c).
+ * Everything a request is checked against (sizes, DTDs, ACS, times,
+ * signatures) is decided here with libxml2, xmlsec and OpenSSL; lasso_init
+ * only initialises xmlsec and its crypto for us (and lasso for the tests,
+ * which play the SPs with it). Not here: Responses (saml_resp.c), metadata
+ * (saml_meta.c), single logout (saml_slo.c), decoding helpers (saml_util.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include <libxml/parser.h>
 #include <openssl/pem.h>
 #include <xmlsec/crypto.h>
+#include <xmlsec/xmldsig.h>
 #include <xmlsec/xmlsec.h>
 
 #include "gateway/saml/saml_idp_int.h"
@@ -35,6 +36,7 @@ idg_saml_init(void)
 	/* PROTOCOLS.md: no entity expansion, no DTD loading, no network */
 	xmlSubstituteEntitiesDefault(0);
 	xmlLoadExtDtdDefaultValue = 0;
+	/* lasso_init runs xmlSecInit, xmlSecCryptoAppInit and xmlSecCryptoInit */
 	if (lasso_init() != 0) {
 		log_error("lasso_init failed");
 		return IDG_ERR;
@@ -87,15 +89,16 @@ idg_saml_idp_free(struct idg_saml_idp *idp)
 		struct saml_sp *sp = &idp->sps[i];
 
 		free(sp->entity_id);
-		for (size_t k = 0; k < sp->n_keys; k++)
+		for (size_t k = 0; k < sp->n_keys; k++) {
 			EVP_PKEY_free(sp->keys[k]);
+			if (sp->xkeys[k] != NULL)
+				xmlSecKeyDestroy(sp->xkeys[k]);
+		}
 		EVP_PKEY_free(sp->enc_key);
 		free(sp->enc_cert_b64);
 		idg_saml_sp_info_free(&sp->info);
 	}
 	free(idp->sps);
-	if (idp->server != NULL)
-		lasso_server_destroy(idp->server);
 	if (idp->xkey != NULL)
 		xmlSecKeyDestroy(idp->xkey);
 	EVP_PKEY_free(idp->key);
@@ -150,7 +153,6 @@ static int
 add_sp(struct idg_saml_idp *idp, const struct idg_saml_sp_conf *sc, struct saml_sp *sp)
 {
 	char err[256] = "";
-	LassoProvider *prov;
 
 	if (sc->entity_id == NULL ||
 	    idg_saml_sp_metadata_check(sc->metadata_xml, &sp->info, err, sizeof(err)) != IDG_OK) {
@@ -184,26 +186,20 @@ add_sp(struct idg_saml_idp *idp, const struct idg_saml_sp_conf *sc, struct saml_
 	sp->idp_initiated_allowed = sc->idp_initiated_allowed;
 	sp->want_signed = sc->want_authn_requests_signed || sp->info.authn_requests_signed;
 	for (size_t k = 0; k < sp->info.n_signing_certs; k++) {
-		sp->keys[k] = saml_cert_pubkey(sp->info.signing_cert_pem[k]);
-		if (sp->keys[k] == NULL)
+		const char *pem = sp->info.signing_cert_pem[k];
+
+		sp->keys[k] = saml_cert_pubkey(pem);
+		sp->xkeys[k] = xmlSecCryptoAppKeyLoadMemory((const xmlSecByte *)pem,
+		    (xmlSecSize)strlen(pem), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
+		sp->n_keys++;	/* counted even on failure so _free releases both */
+		if (sp->keys[k] == NULL || sp->xkeys[k] == NULL)
 			return IDG_INVALID;
-		sp->n_keys++;
 	}
 	if (sp->want_signed && sp->n_keys == 0) {
 		log_error("%s: SP %s: signed requests wanted but no signing certificate",
 		    idp->urls.entity_id, sc->entity_id);
 		return IDG_INVALID;
 	}
-	if (lasso_server_add_provider_from_buffer(idp->server, LASSO_PROVIDER_ROLE_SP,
-	    sc->metadata_xml, NULL, NULL) != 0) {
-		log_error("%s: SP %s: lasso refused the metadata", idp->urls.entity_id,
-		    sc->entity_id);
-		return IDG_INVALID;
-	}
-	prov = lasso_server_get_provider(idp->server, sc->entity_id);
-	if (prov == NULL)
-		return IDG_ERR;
-	sp->prov = prov;
 	if (sc->encrypt_assertion) {
 		sp->enc_key = saml_cert_pubkey(sp->info.encryption_cert_pem);
 		sp->enc_cert_b64 = saml_cert_b64(sp->info.encryption_cert_pem);
@@ -239,19 +235,12 @@ idg_saml_idp_new(const struct idg_saml_idp_conf *c, const struct idg_saml_sp_con
 		goto fail;
 	if ((rc = load_keys(idp, c)) != IDG_OK)
 		goto fail;
+	/* what the metadata would publish must be publishable */
 	idg_buf_init(&md, IDG_SAML_MAX_XML_BYTES);
-	if ((rc = idg_saml_metadata(c, &md)) != IDG_OK) {
-		idg_buf_free(&md);
-		goto fail;
-	}
-	/* lasso only keeps the SPs and checks their signatures: it gets no private key */
-	idp->server = lasso_server_new_from_buffers(md.data, NULL, NULL, NULL);
+	rc = idg_saml_metadata(c, &md);
 	idg_buf_free(&md);
-	if (idp->server == NULL) {
-		log_error("%s: lasso_server_new_from_buffers failed", idp->urls.entity_id);
-		rc = IDG_ERR;
+	if (rc != IDG_OK)
 		goto fail;
-	}
 	if (n > 0) {
 		idp->sps = calloc(n, sizeof(*idp->sps));
 		if (idp->sps == NULL) {
@@ -306,10 +295,66 @@ alg_ok(const char *alg, bool digest)
 }
 
 /*
+ * xmlsec verifies sig with one of the SP's metadata keys, lent (not copied:
+ * see saml_resp.c) and never one from the message's KeyInfo, allowing only
+ * the transforms and algorithms SAML uses and a same-document reference.
+ */
+/* Only what SAML signatures use (PROTOCOLS.md); SHA-1 never. */
+static bool
+dsig_limits(xmlSecDSigCtx *c)
+{
+	return xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformExclC14NId) == 0 &&
+	    xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformInclC14NId) == 0 &&
+	    xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformRsaSha256Id) == 0 &&
+	    xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformRsaSha384Id) == 0 &&
+	    xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformRsaSha512Id) == 0 &&
+	    xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformEcdsaSha256Id) == 0 &&
+	    xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformEcdsaSha384Id) == 0 &&
+	    xmlSecDSigCtxEnableSignatureTransform(c, xmlSecTransformEcdsaSha512Id) == 0 &&
+	    xmlSecDSigCtxEnableReferenceTransform(c, xmlSecTransformEnvelopedId) == 0 &&
+	    xmlSecDSigCtxEnableReferenceTransform(c, xmlSecTransformExclC14NId) == 0 &&
+	    xmlSecDSigCtxEnableReferenceTransform(c, xmlSecTransformInclC14NId) == 0 &&
+	    xmlSecDSigCtxEnableReferenceTransform(c, xmlSecTransformSha256Id) == 0 &&
+	    xmlSecDSigCtxEnableReferenceTransform(c, xmlSecTransformSha384Id) == 0 &&
+	    xmlSecDSigCtxEnableReferenceTransform(c, xmlSecTransformSha512Id) == 0;
+}
+
+/*
+ * xmlsec verifies sig with one of the SP's metadata keys, lent (not copied:
+ * see saml_resp.c) and never one from the message's KeyInfo, allowing only
+ * the transforms and algorithms SAML uses and a same-document reference.
+ */
+static bool
+xml_verify(struct saml_sp *sp, const struct saml_msg *m, const char *id, xmlNode *sig)
+{
+	bool ok = false;
+
+	if (xmlGetID(m->doc, (const xmlChar *)id) == NULL &&
+	    xmlAddID(NULL, m->doc, (const xmlChar *)id,
+	    xmlHasProp(m->root, (const xmlChar *)"ID")) == NULL)
+		return false;
+	for (size_t k = 0; k < sp->n_keys && !ok; k++) {
+		xmlSecDSigCtx *ctx = xmlSecDSigCtxCreate(NULL);
+		bool set = ctx != NULL && dsig_limits(ctx);
+
+		if (set) {
+			ctx->enabledReferenceUris = xmlSecTransformUriTypeSameDocument;
+			ctx->signKey = sp->xkeys[k];
+			ok = xmlSecDSigCtxVerify(ctx, sig) == 0 &&
+			    ctx->status == xmlSecDSigStatusSucceeded;
+			ctx->signKey = NULL;
+		}
+		if (ctx != NULL)
+			xmlSecDSigCtxDestroy(ctx);
+	}
+	return ok;
+}
+
+/*
  * POST binding (saml-bindings 3.5.4): an enveloped XML signature on the
  * root element. We check its shape (one Signature, a child of the root,
  * one Reference to the root's ID: no wrapping) and algorithms ourselves,
- * then let lasso verify it with the SP's metadata keys.
+ * then xmlsec verifies it with the SP's metadata keys.
  */
 static int
 xml_sig_check(struct saml_sp *sp, const struct saml_msg *m, bool *present,
@@ -317,7 +362,6 @@ xml_sig_check(struct saml_sp *sp, const struct saml_msg *m, bool *present,
 {
 	xmlNode *sig, *si, *ref, *sm, *dm;
 	char id[IDG_SAML_ID_MAX + 1], uri[IDG_SAML_ID_MAX + 2], alg[128];
-	int lrc;
 
 	*present = false;
 	sig = saml_child(m->root, NS_DS, "Signature");
@@ -343,9 +387,7 @@ xml_sig_check(struct saml_sp *sp, const struct saml_msg *m, bool *present,
 	}
 	if (sp->n_keys == 0)
 		return IDG_DECLINED;
-	lrc = lasso_provider_verify_signature(sp->prov, m->xml, "ID", LASSO_MESSAGE_FORMAT_XML);
-	/* some lasso error codes are positive: anything but 0 fails (DESIGN.md) */
-	if (lrc != 0)
+	if (!xml_verify(sp, m, id, sig))
 		return IDG_DECLINED;
 	*r = IDG_SAML_R_NONE;
 	return IDG_OK;

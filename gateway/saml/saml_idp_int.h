@@ -2,12 +2,11 @@
  * saml_idp_int.h - the layout of struct idg_saml_idp and the checks that
  * saml_idp.c, saml_resp.c and saml_slo.c share (signatures, message header).
  *
- * Internal to gateway/saml; the only header here that names lasso types.
+ * Internal to gateway/saml; the only header here that names xmlsec types.
  */
 #ifndef IDG_SAML_IDP_INT_H
 #define IDG_SAML_IDP_INT_H
 
-#include <lasso/lasso.h>
 #include <xmlsec/keys.h>
 
 #include "gateway/saml/saml_int.h"
@@ -15,9 +14,9 @@
 struct saml_sp {
 	char		*entity_id;
 	struct idg_saml_sp_info info;
-	EVP_PKEY	*keys[IDG_SAML_MAX_CERTS];	/* the SP's signing keys */
+	EVP_PKEY	*keys[IDG_SAML_MAX_CERTS];	/* the SP's signing keys: queries */
+	xmlSecKey	*xkeys[IDG_SAML_MAX_CERTS];	/* the same, for xmlsec: POST */
 	size_t		 n_keys;
-	LassoProvider	*prov;		/* borrowed from the server */
 	enum idg_saml_nameid_format nameid_format;
 	bool		 want_signed;	/* conf or AuthnRequestsSigned */
 	bool		 sign_assertion, sign_response, encrypt_assertion;
@@ -28,7 +27,6 @@ struct saml_sp {
 
 struct idg_saml_idp {
 	struct idg_saml_idp_urls urls;
-	LassoServer	*server;
 	EVP_PKEY	*key;		/* Redirect query signatures */
 	xmlSecKey	*xkey;		/* XML signatures (saml_sign_element), with the cert */
 	struct saml_sp	*sps;

@@ -27,6 +27,8 @@
 #define FMT_UNSPEC	"urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 #define FMT_EMAIL	"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 #define FMT_PERSISTENT	"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+/* a top- or second-level StatusCode (core 3.2.2.2) */
+#define SAML_STATUS(x)	"urn:oasis:names:tc:SAML:2.0:status:" x
 #define ALG_RSA_SHA256	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 
 /* A decoded incoming message. */

@@ -43,7 +43,6 @@
 #include "gateway/util/status.h"
 #include "gateway/util/str.h"
 
-#define AC_SUCCESS	"urn:oasis:names:tc:SAML:2.0:status:Success"
 #define ATTR_BASIC	"urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 #define CM_BEARER	"urn:oasis:names:tc:SAML:2.0:cm:bearer"
 #define SESSION_KEY_LEN	32	/* AES-256 */
@@ -415,7 +414,7 @@ idg_saml_response(struct idg_saml_idp *idp, const struct idg_saml_authn *req,
 	saml_time_fmt(now + lifetime_s, t.noa, sizeof(t.noa));
 	saml_time_fmt(s->authn_instant ? s->authn_instant : now, t.authn, sizeof(t.authn));
 	idg_buf_init(&b, IDG_SAML_MAX_XML_BYTES);
-	rc = response_head(&b, idp, req, rid, t.now, AC_SUCCESS, NULL, NULL);
+	rc = response_head(&b, idp, req, rid, t.now, SAML_STATUS("Success"), NULL, NULL);
 	if (rc == IDG_OK)
 		rc = assertion(&b, idp, sp, req, s, aid, &t);
 	if (rc == IDG_OK)
@@ -435,16 +434,18 @@ idg_saml_error_response(struct idg_saml_idp *idp, const struct idg_saml_authn *r
 	static const struct {
 		const char *top, *second;
 	} codes[] = {
-#define ST(x) "urn:oasis:names:tc:SAML:2.0:status:" x
-		[IDG_SAML_ST_REQUESTER] = { ST("Requester"), NULL },
-		[IDG_SAML_ST_RESPONDER] = { ST("Responder"), NULL },
-		[IDG_SAML_ST_NO_PASSIVE] = { ST("Responder"), ST("NoPassive") },
-		[IDG_SAML_ST_INVALID_NAMEID_POLICY] = { ST("Requester"),
-		    ST("InvalidNameIDPolicy") },
-		[IDG_SAML_ST_REQUEST_DENIED] = { ST("Responder"), ST("RequestDenied") },
-		[IDG_SAML_ST_AUTHN_FAILED] = { ST("Responder"), ST("AuthnFailed") },
-		[IDG_SAML_ST_REQUEST_UNSUPPORTED] = { ST("Requester"), ST("RequestUnsupported") },
-#undef ST
+		[IDG_SAML_ST_REQUESTER] = { SAML_STATUS("Requester"), NULL },
+		[IDG_SAML_ST_RESPONDER] = { SAML_STATUS("Responder"), NULL },
+		[IDG_SAML_ST_NO_PASSIVE] = { SAML_STATUS("Responder"),
+		    SAML_STATUS("NoPassive") },
+		[IDG_SAML_ST_INVALID_NAMEID_POLICY] = { SAML_STATUS("Requester"),
+		    SAML_STATUS("InvalidNameIDPolicy") },
+		[IDG_SAML_ST_REQUEST_DENIED] = { SAML_STATUS("Responder"),
+		    SAML_STATUS("RequestDenied") },
+		[IDG_SAML_ST_AUTHN_FAILED] = { SAML_STATUS("Responder"),
+		    SAML_STATUS("AuthnFailed") },
+		[IDG_SAML_ST_REQUEST_UNSUPPORTED] = { SAML_STATUS("Requester"),
+		    SAML_STATUS("RequestUnsupported") },
 	};
 	struct saml_sp *sp;
 	struct idg_buf b;

@@ -20,8 +20,6 @@
 #include "gateway/util/status.h"
 #include "gateway/util/str.h"
 
-#define ST_SUCCESS	"urn:oasis:names:tc:SAML:2.0:status:Success"
-#define ST_PARTIAL	"urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
 
 /* Signs the root element (ID id) of xml, our own text; the result in base64. */
 static char *
@@ -192,10 +190,11 @@ idg_saml_logout_response(struct idg_saml_idp *idp, const struct idg_saml_logout_
 		goto out;
 	/* a refused request is answered Requester; core 3.7.3.2 PartialLogout */
 	if (req->reason != IDG_SAML_R_NONE) {
-		if (idg_buf_adds(&b, LASSO_SAML2_STATUS_CODE_REQUESTER "\"/>") != IDG_OK)
+		if (idg_buf_adds(&b, SAML_STATUS("Requester") "\"/>") != IDG_OK)
 			goto out;
-	} else if (idg_buf_printf(&b, ST_SUCCESS "\"%s", partial ?
-	    "><samlp:StatusCode Value=\"" ST_PARTIAL "\"/></samlp:StatusCode>" : "/>") != IDG_OK) {
+	} else if (idg_buf_printf(&b, SAML_STATUS("Success") "\"%s", partial ?
+	    "><samlp:StatusCode Value=\"" SAML_STATUS("PartialLogout") "\"/></samlp:StatusCode>" :
+	    "/>") != IDG_OK) {
 		goto out;
 	}
 	if (idg_buf_adds(&b, "</samlp:Status></samlp:LogoutResponse>") != IDG_OK)
@@ -314,10 +313,10 @@ idg_saml_logout_response_parse(struct idg_saml_idp *idp, const struct idg_saml_m
 		r = IDG_SAML_R_MALFORMED;
 		goto refuse;
 	}
-	out->success = strcmp(v, ST_SUCCESS) == 0;
+	out->success = strcmp(v, SAML_STATUS("Success")) == 0;
 	code2 = saml_child(code, NS_SAMLP, "StatusCode");
 	out->partial = code2 != NULL && saml_attr(code2, "Value", v, sizeof(v)) &&
-	    strcmp(v, ST_PARTIAL) == 0;
+	    strcmp(v, SAML_STATUS("PartialLogout")) == 0;
 	saml_msg_free(&m);
 	return IDG_OK;
 refuse:

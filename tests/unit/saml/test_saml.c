@@ -688,6 +688,17 @@ test_refuse_signatures(void **state)
 		expect_redirect(q, time(NULL), IDG_SAML_R_SIGNATURE_INVALID, false);
 		free(q);
 		free(id);
+		/* over POST too, though its KeyInfo carries SP2's certificate */
+		p2->ProviderID = (char *)SP1;
+		id = fixture_sp_request(&F, 1, IDG_SAML_BINDING_POST, true, NULL, NULL,
+		    false, false, NULL, &b64);
+		p2->ProviderID = keep;
+		xml = b64dec(b64);
+		assert_non_null(strstr(xml, "X509Certificate"));
+		free(xml);
+		expect_post(b64, IDG_SAML_R_SIGNATURE_INVALID);
+		free(b64);
+		free(id);
 	}
 }
 
