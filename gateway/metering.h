@@ -15,6 +15,10 @@
  *    store commit, so losing it (a Redis restart) costs a repeated,
  *    idempotent store write, never a lost or a double count. A later SSO of
  *    a recorded user writes its audit event in the background.
+ *  - Service accounts (the tenant's set-up and report accounts) go the same
+ *    way, but the store never marks them (idg_store_activity_mark), so they
+ *    are never active IDs. Their place in the Redis set only means there is
+ *    nothing more to record for them this month, which is true.
  */
 #ifndef IDG_METERING_H
 #define IDG_METERING_H

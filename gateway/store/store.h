@@ -110,6 +110,8 @@ struct idg_audit_event {
 	 * Non-zero: the event is a user's sign-in or SSO, and the same
 	 * transaction marks this user active for the Asia/Tokyo month of `at`
 	 * (idempotent), so the audit log and the active-ID count never disagree.
+	 * A service account's event is written but marks nothing (see
+	 * idg_store_activity_mark).
 	 */
 	int64_t		active_user_id;
 };
@@ -417,7 +419,10 @@ int	idg_store_user_groups(struct idg_store *s, int64_t tenant_id, int64_t user_i
 /* Active IDs (billing). month is "YYYY-MM" in Asia/Tokyo time. */
 /*
  * Records that user_id was active in month (first time only: idempotent).
- * *first (may be NULL) says whether this call was the first.
+ * *first (may be NULL) says whether this call was the first. Only a person
+ * user of the tenant is recorded: for a service account (kind != 0), or a
+ * user_id that is not the tenant's, nothing is written (IDG_OK, *first
+ * false), since they never count as active IDs.
  */
 int	idg_store_activity_mark(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	    const char *month, int64_t at, bool *first);

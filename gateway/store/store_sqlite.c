@@ -156,8 +156,14 @@ static const char *const sql_text[S_COUNT] = {
 	[S_G_OFUSER] = GROUP_SELECT " JOIN group_members gm ON gm.group_id = g.id"
 	    " WHERE g.tenant_id = ?1 AND gm.user_id = ?2 ORDER BY g.name",
 	[S_GM_INS] = "INSERT INTO group_members (group_id, user_id) VALUES (?1, ?2)",
+	/*
+	 * Only a person user of the tenant is an active ID: the two service
+	 * accounts (kind != 0) sign in too but are never billed, whatever path
+	 * marks them (store.h). Nothing inserted, so the count is not touched.
+	 */
 	[S_MA_INS] = "INSERT OR IGNORE INTO monthly_active (tenant_id, month, user_id,"
-	    " first_at) VALUES (?1, ?2, ?3, ?4)",
+	    " first_at) SELECT ?1, ?2, id, ?4 FROM users WHERE id = ?3 AND tenant_id = ?1"
+	    " AND kind = 0",
 	/* Kept by the triggers of migration 0008. */
 	[S_MA_COUNT] = "SELECT COALESCE((SELECT n FROM monthly_active_count WHERE"
 	    " tenant_id = ?1 AND month = ?2), 0)",

@@ -9,7 +9,8 @@
 // active-ID count of the billing export must then equal an independent count
 // made from the audit log, and must include every user who was told they got
 // in. Then the server's scheduler makes the reports, the tenant downloads
-// them, the operator API exports billing, and tenants are cancelled.
+// them (its report account too, which never counts as an active ID), the
+// operator API exports billing, and tenants are cancelled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,6 +25,7 @@ const CB = 'https://rp.example/cb';
 const TOKEN = randomBytes(32).toString('hex');
 let g;
 let client;	// the OIDC client of mtr-a (SSO launches)
+const reportPw = {};	// the report service account's password, per tenant
 
 // Seconds to add to the real clock so that the gateway's "now" is iso.
 const offsetTo = (iso) => String(Math.floor((Date.parse(iso) - Date.now()) / 1000));
@@ -49,8 +51,9 @@ before(async () => {
   // Contracts signed on 2026-10-30 (JST): October is the contract month.
   at('2026-10-30T10:00:00+09:00');
   for (const cid of TENANTS) {
-    await cliOk(['tenant', 'create', '--company-id', cid, '--name', `${cid} 株式会社, "テスト"`,
-      '--contract', '20']);
+    const created = JSON.parse(await cliOk(['tenant', 'create', '--company-id', cid,
+      '--name', `${cid} 株式会社, "テスト"`, '--contract', '20', '--json']));
+    reportPw[cid] = created.service_accounts.find((a) => a.kind === 'report').password;
     await cliOk(['tenant', 'complete-setup', cid]);
     for (let i = 0; i < USERS; i++)
       assert.equal((await g.user(cid, email(cid, i), PW)).code, 0);
@@ -124,7 +127,8 @@ async function day(iso, told) {
 }
 
 // Active users per tenant of a month from the audit log alone: every
-// successful sign-in (password step completed) and SSO launch in the month.
+// successful sign-in (password step completed) and SSO launch in the month,
+// by a person user (the service accounts' addresses end in .idgate.invalid).
 async function auditCount(month) {
   const events = JSON.parse(await cliOk(['audit', 'list', '--limit', '100000', '--json']));
   const [y, m] = month.split('-').map(Number);
@@ -137,7 +141,8 @@ async function auditCount(month) {
     if (t < from || t >= next || !users.has(e.tenant)) continue;
     const ok = (e.action === 'signin.password' && /^ok(_password_expired)?$/.test(e.result)) ||
       (e.action.startsWith('sso.') && e.result === 'ok');
-    if (ok) users.get(e.tenant).add(e.action === 'signin.password' ? e.target : e.actor);
+    const who = e.action === 'signin.password' ? e.target : e.actor;
+    if (ok && !who.endsWith('.idgate.invalid')) users.get(e.tenant).add(who);
   }
   return users;
 }
@@ -229,6 +234,29 @@ test('the scheduler makes the first report (contract month included) and the ten
   assert.match(denied.body, /reports_forbidden|administrators/);
   // Not signed in: to the sign-in page.
   assert.equal((await g.client().get('/t/mtr-a/reports')).status, 303);
+
+  // The report account signs in and downloads a report: a service account is
+  // never an active ID (nor a license), so December's figures do not move.
+  const figures = async () => {
+    const row = JSON.parse(await billing('2026-12')).tenants
+      .find((t) => t.company_id === 'mtr-c');
+    return [row.active_ids, row.licensed_end];
+  };
+  const was = await figures();
+  assert.equal(was[1], USERS);
+  const svc = g.client();
+  const rs = await svc.login('mtr-c', 'report@mtr-c.idgate.invalid', reportPw['mtr-c']);
+  assert.equal(rs.status, 303, g.explain(rs));
+  assert.match(rs.headers.location ?? '', /\/portal$/);
+  assert.equal((await svc.get('/t/mtr-c/reports')).status, 200);
+  const dl = await svc.get('/t/mtr-c/reports/2026-11.csv');
+  assert.equal(dl.status, 200);
+  assert.match(dl.body, /^section,/);
+  const signedIn = JSON.parse(await cliOk(['audit', 'list', '--tenant', 'mtr-c', '--limit',
+    '20', '--json'])).filter((e) => e.action === 'signin.password' &&
+    e.target === 'report@mtr-c.idgate.invalid' && e.result === 'ok');
+  assert.equal(signedIn.length, 1, 'the sign-in is in the audit log');
+  assert.deepEqual(await figures(), was, 'the report account is not counted');
   await g.stop();
 });
 

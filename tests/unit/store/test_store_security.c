@@ -404,6 +404,9 @@ test_active_count_backfill(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO tenants (id, company_id, name,"
 	    " contracted_ids, status, created_at) VALUES (1, 'acme', 'Acme', 20, 1, 500);"
+	    "INSERT INTO users (id, tenant_id, email, created_at, updated_at) VALUES"
+	    " (7, 1, 'g@acme.example', 500, 500), (8, 1, 'h@acme.example', 500, 500),"
+	    " (9, 1, 'i@acme.example', 500, 500);"
 	    "INSERT INTO monthly_active VALUES (1, '2026-10', 7, 1000), (1, '2026-10', 8, 1001),"
 	    " (1, '2026-11', 7, 2000);", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
