@@ -231,12 +231,99 @@ signin_ok(const char *action, const char *result)
 	return false;
 }
 
+/* The password step passed and a second step is owed: neither a success nor a refusal. */
+static bool
+step_owed(const char *result)
+{
+	return strcmp(result, "ok_mfa_pending") == 0 || strcmp(result, "ok_device_pending") == 0;
+}
+
+/*
+ * The OpenID provider's own events (oidc.authorize, oidc.refresh,
+ * oidc.end_session), as opposed to the administrative changes of its
+ * clients and keys (oidc.client.*, oidc.key.*).
+ */
+static bool
+oidc_protocol(const char *action)
+{
+	return prefix(action, "oidc.") && !prefix(action, "oidc.client.") &&
+	    !prefix(action, "oidc.key.");
+}
+
+/*
+ * What end users (and their apps) do: sign-in steps, sign-out, SSO
+ * launches, the OIDC protocol, policy decisions and report reads. None of
+ * it is an administrative change.
+ */
+static bool
+user_event(const char *action)
+{
+	return prefix(action, "signin.") || prefix(action, "mfa.") || prefix(action, "sso.") ||
+	    prefix(action, "access.") || oidc_protocol(action) ||
+	    strcmp(action, "signout") == 0 || strcmp(action, "report.read") == 0;
+}
+
+/*
+ * An SSO launch refused by the front end for a reason of its own: the app
+ * is not assigned to the user, a passive request finds no session, or the
+ * SAML request itself is refused (saml_replayed,
+ * saml_idp_initiated_disabled, saml_signature_invalid, ...). A refusal by
+ * the access policy is not one: the SAML front end repeats the policy's
+ * reason, which the access.app event already counts. saml_internal is a
+ * failure, not a refusal.
+ */
+static bool
+sso_refused(const char *result)
+{
+	if (strcmp(result, "saml_internal") == 0)
+		return false;
+	return strcmp(result, "not_assigned") == 0 || strcmp(result, "no_passive") == 0 ||
+	    prefix(result, "saml_");
+}
+
+/*
+ * The reason code when the event is a refusal, else NULL, so that each
+ * refusal counts once. A policy refusal counts from its access.* event
+ * ("reason (rule R)", by reason); the step it stopped writes an event of its
+ * own too (signin.password access_denied, sso.saml with the policy's
+ * reason), which does not count again.
+ */
+static const char *
+refusal(const char *action, const char *result, char *buf, size_t bufsz)
+{
+	char *sp;
+
+	if (prefix(action, "access.")) {
+		idg_strlcpy(buf, result, bufsz);
+		if ((sp = strchr(buf, ' ')) != NULL)
+			*sp = '\0';
+		return buf;
+	}
+	if (strcmp(result, "ok") == 0)
+		return NULL;
+	if (strcmp(action, "signin.password") == 0)
+		return signin_ok(action, result) || step_owed(result) ||
+		    strcmp(result, "access_denied") == 0 ? NULL : result;
+	if (prefix(action, "mfa."))
+		return strcmp(result, "enrolled") == 0 || strcmp(result, "recovery_code") == 0 ?
+		    NULL : result;
+	if (prefix(action, "sso."))
+		return sso_refused(result) ? result : NULL;
+	/* The device check, the OIDC protocol (not_assigned, refresh_token_reuse), reports. */
+	if (strcmp(action, "signin.device") == 0 || oidc_protocol(action) ||
+	    strcmp(action, "report.read") == 0)
+		return result;
+	return NULL;
+}
+
 static int
 audit_row(void *arg, const char *day, const char *action, const char *result,
     const char *target, int n)
 {
 	struct gather *g = arg;
 	struct idg_report_day *d = day_of(g->r, day);
+	const char *reason;
+	char buf[129];
 	int st = IDG_OK;
 
 	if (d == NULL)
@@ -245,12 +332,9 @@ audit_row(void *arg, const char *day, const char *action, const char *result,
 		if (signin_ok(action, result)) {
 			d->signins_ok += n;
 			g->r->signins_ok += n;
-		} else if (strcmp(result, "ok_mfa_pending") != 0) {
+		} else if (!step_owed(result)) {
 			d->signins_failed += n;
 			g->r->signins_failed += n;
-			/* A policy refusal is counted by its reason from its access.* event. */
-			if (strcmp(result, "access_denied") != 0)
-				st = count_add(&g->denials, result, n);
 		}
 	} else if (prefix(action, "sso.")) {
 		if (strcmp(result, "ok") == 0) {
@@ -258,22 +342,13 @@ audit_row(void *arg, const char *day, const char *action, const char *result,
 			g->r->sso_total += n;
 			st = count_add(&g->apps, target != NULL ? target : "?", n);
 		}
-	} else if (prefix(action, "access.") || (prefix(action, "mfa.") &&
-	    strcmp(result, "invalid_code") == 0)) {
-		/* Policy refusals carry "reason (rule R)": count by reason. */
-		char reason[129];
-		char *sp;
-
-		idg_strlcpy(reason, result, sizeof(reason));
-		if ((sp = strchr(reason, ' ')) != NULL)
-			*sp = '\0';
-		st = count_add(&g->denials, reason, n);
-	} else if (!prefix(action, "signin.") && !prefix(action, "mfa.") &&
-	    !prefix(action, "oidc.") && strcmp(result, "ok") == 0) {
+	} else if (!user_event(action) && strcmp(result, "ok") == 0) {
 		/* Everything else that succeeded is an administrative change. */
 		g->r->admin_total += n;
 		st = count_add(&g->admin, action, n);
 	}
+	if (st == IDG_OK && (reason = refusal(action, result, buf, sizeof(buf))) != NULL)
+		st = count_add(&g->denials, reason, n);
 	if (st != IDG_OK) {
 		g->status = st;
 		return 1;

@@ -690,7 +690,7 @@ rep_data(struct fx *f)
 	    "bad_password", 1);
 	ins_audit(f, 5, idg_jst_month_start(2026, 11), "signin.password", "a@rep.example", "ok",
 	    1);
-	/* SSO launches: mail 3, crm 2, wiki 1; a refused launch is not one */
+	/* SSO launches: mail 3, crm 2, wiki 1; a refused launch is not one, but a refusal */
 	ins_audit(f, 5, jst(2026, 10, 17, 9, 0), "sso.oidc", "mail", "ok", 1);
 	ins_audit(f, 5, jst(2026, 11, 5, 9, 0), "sso.oidc", "mail", "ok", 2);
 	ins_audit(f, 5, jst(2026, 11, 5, 9, 30), "sso.oidc", "wiki", "ok", 1);
@@ -772,12 +772,14 @@ test_report_build_first(void **state)
 	assert_int_equal(r.apps[1].count, 2);
 	assert_string_equal(r.apps[2].name, "wiki");
 	assert_int_equal(r.apps[2].count, 1);
-	/* refusals by reason */
-	assert_int_equal(r.ndenials, 2);
+	/* refusals by reason (the refused launch too), most first, then by name */
+	assert_int_equal(r.ndenials, 3);
 	assert_string_equal(r.denials[0].name, "bad_password");
 	assert_int_equal(r.denials[0].count, 3);
 	assert_string_equal(r.denials[1].name, "locked");
 	assert_int_equal(r.denials[1].count, 1);
+	assert_string_equal(r.denials[2].name, "not_assigned");
+	assert_int_equal(r.denials[2].count, 1);
 	assert_int_equal(r.nadmin, 1);
 	assert_string_equal(r.admin_ops[0].name, "user.add");
 	assert_int_equal(r.admin_ops[0].count, 2);
@@ -916,6 +918,145 @@ test_report_top_apps(void **state)
 		sum += r.apps[i].count;
 	assert_int_equal(sum, r.sso_total);
 	assert_int_equal(sum, 91);
+	idg_report_clear(&r);
+}
+
+/* A named count a report must hold; lists of them end with a NULL name. */
+struct want {
+	const char	*name;
+	int		 count;
+};
+
+/* The named counts of a report are exactly want, in order. */
+static void
+counts_are(const char *what, const struct idg_report_count *v, int n, const struct want *want)
+{
+	int i;
+
+	for (i = 0; want[i].name != NULL; i++) {
+		if (i >= n)
+			fail_msg("%s: %d entries, %s missing", what, n, want[i].name);
+		if (strcmp(v[i].name, want[i].name) != 0 || v[i].count != want[i].count)
+			fail_msg("%s[%d]: %s %d; want %s %d", what, i, v[i].name, v[i].count,
+			    want[i].name, want[i].count);
+	}
+	if (i != n)
+		fail_msg("%s: %d entries, want %d (first extra: %s)", what, n, i, v[i].name);
+}
+
+/*
+ * Sign-in refusals as the handlers write them: each refusal counted once
+ * by its reason, a step still owed is no refusal, and end users' events
+ * are no admin operations.
+ */
+static void
+test_report_denials_signin(void **state)
+{
+	static const struct want denials[] = { { "bad_password", 2 },
+	    { "device_cert_revoked", 2 }, { "ip_not_allowed", 2 }, { "device_ca_missing", 1 },
+	    { "invalid_code", 1 }, { "reports_forbidden", 1 }, { "totp_replayed", 1 },
+	    { NULL, 0 } };
+	static const struct want admin[] = { { "user.add", 1 }, { NULL, 0 } };
+	struct fx *f = *state;
+	struct idg_report r;
+	struct idg_tenant t;
+	int64_t d = jst(2026, 11, 4, 9, 0);
+
+	ins_tenant(f, 8, "deny-co", "Deny", 20, jst(2026, 9, 1, 0, 0), 0);
+	ins_audit(f, 8, d, "signin.password", "a@deny.example", "bad_password", 2);
+	/* a policy refusal: the step says access_denied, the access event why */
+	ins_audit(f, 8, d, "signin.password", "b@deny.example", "access_denied", 1);
+	ins_audit(f, 8, d, "access.signin", "", "ip_not_allowed (rule office)", 1);
+	/* the password step passed, a second one is owed: neither in nor refused */
+	ins_audit(f, 8, d, "signin.password", "c@deny.example", "ok_mfa_pending", 1);
+	ins_audit(f, 8, d, "signin.password", "c@deny.example", "ok_device_pending", 1);
+	/* the device check */
+	ins_audit(f, 8, d, "signin.device", "0a1b", "device_cert_revoked", 2);
+	ins_audit(f, 8, d, "signin.device", "", "device_ca_missing", 1);
+	ins_audit(f, 8, d, "signin.device", "0c1d", "ok", 1);
+	/* the second factor */
+	ins_audit(f, 8, d, "mfa.verify", "c@deny.example", "invalid_code", 1);
+	ins_audit(f, 8, d, "mfa.verify", "c@deny.example", "totp_replayed", 1);
+	ins_audit(f, 8, d, "mfa.verify", "c@deny.example", "ok", 1);
+	ins_audit(f, 8, d, "mfa.verify", "c@deny.example", "recovery_code", 1);
+	ins_audit(f, 8, d, "mfa.enrol", "c@deny.example", "enrolled", 1);
+	/* SAML SSO refused by the policy: its access.app event counts, sso.saml not again */
+	ins_audit(f, 8, d, "access.app", "crm", "ip_not_allowed (rule office)", 1);
+	ins_audit(f, 8, d, "sso.saml", "https://crm.example/sp", "ip_not_allowed", 1);
+	/* the reports: a refused read is a refusal, a read no admin operation */
+	ins_audit(f, 8, d, "report.read", "2026-10", "reports_forbidden", 1);
+	ins_audit(f, 8, d, "report.read", "2026-10", "ok", 1);
+	ins_audit(f, 8, d, "signout", "c@deny.example", "ok", 2);
+	ins_audit(f, 8, d, "user.add", "d@deny.example", "ok", 1);
+	t = tenant(f, "deny-co");
+	assert_int_equal(idg_report_build(f->s, &t, "2026-11", NULL, jst(2026, 12, 1, 0, 0), &r),
+	    IDG_OK);
+	counts_are("denials", r.denials, r.ndenials, denials);
+	assert_int_equal(r.signins_ok, 0);
+	assert_int_equal(r.signins_failed, 3);
+	day_is(&r, "2026-11-04", 0, 3, 0, 0, 0, 0);
+	counts_are("admin", r.admin_ops, r.nadmin, admin);
+	assert_int_equal(r.admin_total, 1);
+	idg_report_clear(&r);
+}
+
+/*
+ * Refused SSO launches (OIDC and SAML) count by their reason once; the
+ * OIDC protocol's events are no admin operations, the changes of OIDC
+ * clients and keys are, as SAML apps' are.
+ */
+static void
+test_report_denials_sso_and_admin(void **state)
+{
+	static const struct want denials[] = { { "not_assigned", 3 }, { "ip_not_allowed", 1 },
+	    { "no_passive", 1 }, { "outside_allowed_hours", 1 }, { "refresh_token_reuse", 1 },
+	    { "saml_idp_initiated_disabled", 1 }, { "saml_replayed", 1 },
+	    { "saml_signature_invalid", 1 }, { NULL, 0 } };
+	static const struct want admin[] = { { "oidc.key.rotate", 2 }, { "oidc.client.add", 1 },
+	    { "oidc.client.assign", 1 }, { "oidc.key.purge", 1 }, { "saml.app.add", 1 },
+	    { NULL, 0 } };
+	static const struct want apps[] = { { "crm", 2 }, { "mail", 1 }, { NULL, 0 } };
+	struct fx *f = *state;
+	struct idg_report r;
+	struct idg_tenant t;
+	int64_t d = jst(2026, 11, 4, 9, 0);
+
+	ins_tenant(f, 9, "sso-co", "SSO", 20, jst(2026, 9, 1, 0, 0), 0);
+	/* OIDC: not assigned, a policy refusal, a reused refresh token */
+	ins_audit(f, 9, d, "oidc.authorize", "mail", "not_assigned", 2);
+	ins_audit(f, 9, d, "access.app", "mail", "outside_allowed_hours (rule hours)", 1);
+	ins_audit(f, 9, d, "oidc.refresh", "mail", "refresh_token_reuse", 1);
+	ins_audit(f, 9, d, "oidc.end_session", "", "ok", 1);
+	ins_audit(f, 9, d, "sso.oidc", "mail", "ok", 1);
+	/* SAML: the front end's own refusals */
+	ins_audit(f, 9, d, "sso.saml", "https://crm.example/sp", "not_assigned", 1);
+	ins_audit(f, 9, d, "sso.saml", "https://crm.example/sp", "saml_replayed", 1);
+	ins_audit(f, 9, d, "sso.saml", "https://crm.example/sp", "saml_idp_initiated_disabled",
+	    1);
+	ins_audit(f, 9, d, "sso.saml", "https://crm.example/sp", "no_passive", 1);
+	ins_audit(f, 9, d, "sso.saml", "https://x.example/sp", "saml_signature_invalid", 1);
+	/* ... a policy refusal (counted from access.app alone), an internal failure */
+	ins_audit(f, 9, d, "access.app", "crm", "ip_not_allowed (rule office)", 1);
+	ins_audit(f, 9, d, "sso.saml", "https://crm.example/sp", "ip_not_allowed", 1);
+	ins_audit(f, 9, d, "sso.saml", "https://crm.example/sp", "saml_internal", 1);
+	ins_audit(f, 9, d, "sso.saml", "crm", "ok", 2);
+	ins_audit(f, 9, d, "signout", "https://crm.example/sp", "ok", 1);
+	/* the administrator's changes */
+	ins_audit(f, 9, d, "oidc.client.add", "mail", "ok", 1);
+	ins_audit(f, 9, d, "oidc.client.add", "mail", "client_exists", 1);
+	ins_audit(f, 9, d, "oidc.client.assign", "mail", "ok", 1);
+	ins_audit(f, 9, d, "oidc.key.rotate", "RS256", "ok", 2);
+	ins_audit(f, 9, d, "oidc.key.purge", NULL, "ok", 1);
+	ins_audit(f, 9, d, "saml.app.add", "crm", "ok", 1);
+	t = tenant(f, "sso-co");
+	assert_int_equal(idg_report_build(f->s, &t, "2026-11", NULL, jst(2026, 12, 1, 0, 0), &r),
+	    IDG_OK);
+	counts_are("denials", r.denials, r.ndenials, denials);
+	counts_are("admin", r.admin_ops, r.nadmin, admin);
+	assert_int_equal(r.admin_total, 6);
+	counts_are("apps", r.apps, r.napps, apps);
+	assert_int_equal(r.sso_total, 3);
+	assert_int_equal(r.signins_failed, 0);
 	idg_report_clear(&r);
 }
 
@@ -1710,6 +1851,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_report_build_later_and_final, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_report_top_apps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_denials_signin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_denials_sso_and_admin, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_report_certs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_license_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_billing_export_golden, setup, teardown),
