@@ -31,6 +31,7 @@ struct mark {
 	idg_metering_done_fn	*done;		/* NULL once called (background write) */
 	void			*arg;
 	int			 status;
+	bool			 in_set;	/* SISMEMBER said so: nothing to add */
 };
 
 static void
@@ -61,7 +62,7 @@ mark_done(void *arg)
 	struct mark *m = arg;
 
 	/* Only once the store has it: otherwise the next activity tries again. */
-	if (m->status == IDG_OK) {
+	if (m->status == IDG_OK && !m->in_set) {
 		idg_redis_command(m->w->redis, forget, NULL, "SADD %s %lld", m->key,
 		    (long long)m->e.active_user_id);
 		idg_redis_command(m->w->redis, forget, NULL, "EXPIRE %s %d", m->key, SET_TTL_S);
@@ -93,6 +94,7 @@ member_seen(void *arg, int status, struct redisReply *reply)
 	if (status == IDG_OK && reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
 	    reply->integer == 1) {
 		/* Counted already: the request goes on, the event follows. */
+		m->in_set = true;
 		m->done = NULL;
 		done(m->arg, IDG_OK);
 	}
