@@ -193,6 +193,7 @@ raw_query(struct idg_req *r)
 enum job_kind {
 	J_PARSE,	/* AuthnRequest in */
 	J_RESPOND,	/* Response out (SP- or IdP-initiated) */
+	J_LAUNCH,	/* an IdP-initiated request, kept while a step is owed */
 	J_ERROR,	/* error Response out */
 	J_LOGOUT_IN,	/* an SP's LogoutRequest or LogoutResponse */
 	J_LOGOUT_OUT,	/* our LogoutRequest to the next SP, or our LogoutResponse */
@@ -291,6 +292,9 @@ job_work(void *ctx, void *arg)
 		s.authn_instant = r->session.auth_time;
 		s.authn_context = j->authn_context;
 		j->status = idg_saml_response(idp, &j->authn, &s, now, LIFETIME_S, SKEW_S, &j->out);
+		break;
+	case J_LAUNCH:
+		j->status = idg_saml_authn_idp_initiated(idp, j->launch_entity, NULL, &j->authn);
 		break;
 	case J_ERROR:
 		j->status = idg_saml_error_response(idp, &j->authn, j->err_status, NULL, now,
@@ -670,7 +674,9 @@ responded(struct saml_job *j)
 	e.target = j->app_id;
 	e.result = "ok";
 	e.ip = r->client_ip;
-	e.detail = j->launch_entity[0] != '\0' ? "idp-initiated" : "sp-initiated";
+	/* a launch resumed after a step has no launch_entity but no request ID either */
+	e.detail = j->launch_entity[0] != '\0' || j->authn.request_id[0] == '\0' ?
+	    "idp-initiated" : "sp-initiated";
 	r->hctx = NULL;
 	/* The response goes out only once the SSO counts (metering.h). */
 	idg_metering_record(r, &e, r->session.user_id, 0, sso_recorded, j);
@@ -941,6 +947,18 @@ h_resume(struct idg_req *r)
 
 /* ---- IdP-initiated: a portal click ---- */
 
+/* The launch as a request of its own, kept until the owed step is done. */
+static void
+launch_kept(struct saml_job *j)
+{
+	if (j->status != IDG_OK) {
+		fail_page(j, "saml_idp_initiated_disabled");
+		return;
+	}
+	j->pending_at = idg_now();
+	to_step(j, j->step_base, j->step);
+}
+
 static void
 launch_session(struct idg_req *r, int st)
 {
@@ -975,9 +993,19 @@ launch_session(struct idg_req *r, int st)
 		return;
 	}
 	if (d.action != IDG_POLICY_ALLOW) {
-		/* A step is owed first (IdP-initiated SSO keeps no pending request). */
-		fail_page(j, d.action == IDG_POLICY_REQUIRE_TOTP ? "mfa_required" :
-		    "device_certificate_required");
+		/*
+		 * A step is owed first: the launch becomes a pending request
+		 * (no ID) that the step's return URL resumes, checked again then.
+		 */
+		if (d.action == IDG_POLICY_REQUIRE_CERT && r->w->cfg->device_url[0] == '\0') {
+			fail_page(j, "device_check_unavailable");
+			return;
+		}
+		j->step_base = d.action == IDG_POLICY_REQUIRE_TOTP ? "" : r->w->cfg->device_url;
+		j->step = d.action == IDG_POLICY_REQUIRE_TOTP ? "mfa" : "device";
+		idg_strlcpy(j->launch_entity, app->entity_id, sizeof(j->launch_entity));
+		j->kind = J_LAUNCH;
+		submit(j, launch_kept);
 		return;
 	}
 	idg_strlcpy(j->launch_entity, app->entity_id, sizeof(j->launch_entity));

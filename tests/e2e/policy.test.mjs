@@ -2,7 +2,8 @@
 // sign-in refused from a network or at an hour the policy excludes, a TOTP
 // step required (enrolment with QR code, then verification), a replayed code
 // refused, recovery codes, the tenant-wide TOTP switch, per-app rules at
-// OIDC authorization, and the admin's MFA reset.
+// OIDC authorization and at an IdP-initiated SAML launch (resumed after the
+// step), and the admin's MFA reset.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
@@ -218,6 +219,44 @@ test('a per-app rule refuses one OIDC app and steps up another', async () => {
   const resumed = await c.get(cont);
   assert.equal(resumed.status, 303);
   assert.ok(new URL(resumed.headers.location).searchParams.get('code'), resumed.headers.location);
+});
+
+test('a per-app rule steps up an IdP-initiated SAML launch, which resumes after the step', async () => {
+  assert.equal((await g.user(CID, 'fay@pol.example', PW)).code, 0);
+  for (const args of [['saml', 'key', 'rotate', '--tenant', CID],
+    ['saml', 'app', 'add', '--tenant', CID, '--app-id', 'crm', '--name', 'CRM', '--entity-id',
+      'https://crm.example/sp', '--acs', 'https://crm.example/acs', '--nameid', 'email'],
+    ['saml', 'app', 'assign', '--tenant', CID, 'crm', '--user', 'fay@pol.example']]) {
+    const r = await g.cli(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  }
+  await setPolicy('rule crm-mfa: require totp when app in crm\n');
+  const c = g.client();
+  assert.equal((await c.login(CID, 'fay@pol.example', PW)).headers.location, `/t/${CID}/portal`);
+  const launch = await c.get(`/t/${CID}/apps/crm/launch`);
+  assert.equal(launch.status, 303, g.explain(launch));
+  assert.ok(launch.headers.location.startsWith(`/t/${CID}/mfa?return=`), launch.headers.location);
+  const ret = new URL(launch.headers.location, 'https://x').searchParams.get('return');
+  assert.match(ret, new RegExp(`^/saml/${CID}/resume\\?q=`));
+  // before the step, the pending launch gives no assertion
+  const early = await c.get(ret);
+  assert.equal(early.status, 303, g.explain(early));
+  assert.ok(early.headers.location.startsWith(`/t/${CID}/mfa?return=`));
+  const page = await c.get(launch.headers.location);
+  const key = page.body.match(/id="mfa-key">([^<]+)</)[1];
+  const done = await c.post(`/t/${CID}/mfa`, { csrf: Client.csrf(page.body), code: totp(key),
+    return: inputValue(page.body, 'return') });
+  assert.equal(done.status, 200, g.explain(done));
+  const cont = done.body.match(/id="recovery-continue"[^>]*href="([^"]+)"/)[1].replace(/&amp;/g, '&');
+  assert.equal(cont, ret);
+  const resumed = await c.get(cont);
+  assert.equal(resumed.status, 200, g.explain(resumed));
+  const action = resumed.body.match(/<form[^>]*action="([^"]+)"/)[1];
+  assert.equal(action, 'https://crm.example/acs');
+  const xml = Buffer.from(inputValue(resumed.body, 'SAMLResponse'), 'base64').toString('utf8');
+  assert.match(xml, /<saml:NameID[^>]*>fay@pol\.example<\/saml:NameID>/);
+  assert.doesNotMatch(xml, /InResponseTo=/, 'unsolicited: no request ID');
+  assert.match(xml, /AuthnContextClassRef>https:\/\/refeds\.org\/profile\/mfa</);
 });
 
 // ---- tenant security settings ----
