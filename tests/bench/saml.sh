@@ -8,7 +8,9 @@
 # The ceiling ratio counts every RSA signature of a Response (the Response
 # and its assertion are both signed: 2 per SSO); the gateway's CPU time per
 # SSO (both workers, all threads) is printed too, as it depends little on
-# other load. Every answer is checked for its shape (200, a SAMLResponse
+# other load, with the whole machine's busy time per SSO (wrk, Redis and
+# the kernel share the cores) and, as an estimate, what the gateway alone
+# would do on every core at that CPU cost. Every answer is checked for its shape (200, a SAMLResponse
 # form, a success length) and the misses are counted; one Response is
 # checked in full first.
 # Prints figures; never fails on a timing.
@@ -164,6 +166,9 @@ cpu_ticks() {	# utime + stime of both workers, all threads, in clock ticks
 	for p in $worker_pids; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
 	echo "$t"
 }
+busy_ticks() {	# the whole machine's busy time (user, nice, system, irq, softirq), clock ticks
+	awk '/^cpu /{print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat
+}
 tag=0
 load() {	# conns, duration
 	tag=$((tag + 1))
@@ -181,16 +186,30 @@ summ() {
 }
 for n in $conns_list; do
 	t0=$(cpu_ticks)
+	m0=$(busy_ticks)
 	out=$(load "$n" "$dur")
 	t1=$(cpu_ticks)
+	m1=$(busy_ticks)
 	rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/{print $2}')
 	nok=$(printf '%s\n' "$out" | awk '/^saml: [0-9]/{print $2}')
 	printf 'SSO, %3d connections: %s\n' "$n" "$(printf '%s\n' "$out" | summ)"
 	awk -v r="$rps" -v s="$signed" -v c="$rsa2" -v n="$nok" -v a="$t0" -v b="$t1" \
-	    -v hz="$(getconf CLK_TCK)" 'BEGIN{
+	    -v ma="$m0" -v mb="$m1" -v hz="$(getconf CLK_TCK)" -v cores="$(nproc)" 'BEGIN{
+		g = n > 0 ? 1000 * (b - a) / hz / n : 0
+		m = n > 0 ? 1000 * (mb - ma) / hz / n : 0
 		printf "    %.0f signatures/s = %.0f%% of the 2-core RSA-2048 ceiling;", r * s,
 		    (c > 0 ? 100 * r * s / c : 0)
-		printf " gateway CPU %.2f ms per SSO\n", (n > 0 ? 1000 * (b - a) / hz / n : 0) }'
+		printf " gateway CPU %.2f ms per SSO\n", g
+		# Where the cores went: the gateway, and the rest (wrk with its TLS,
+		# redis-server, their kernel time) on the same cores.
+		printf "    whole machine %.2f ms of CPU per SSO (gateway %.0f%%);", m,
+		    (m > 0 ? 100 * g / m : 0)
+		# An estimate, not a measurement: the gateway alone on every core.
+		if (g > 0)
+			printf " gateway alone on %d cores: %.0f SSOs/s = %.0f%% of the ceiling\n",
+			    cores, 1000 * cores / g, (c > 0 ? 100 * s * 1000 * cores / g / c : 0)
+		else
+			printf "\n" }'
 done
 echo "worker RSS after the runs: $(rss) KiB"
 echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
