@@ -237,6 +237,8 @@ export class Client {
       const req = https.request({ host: '127.0.0.1', port: this.port, method, path,
         headers: h, agent: this.agent, ca: this.ca, servername: 'localhost' }, (res) => {
         const chunks = [];
+        // A gateway killed in the middle of a body: an error, not a promise left pending.
+        res.on('error', reject);
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
           for (const sc of res.headers['set-cookie'] ?? []) {
