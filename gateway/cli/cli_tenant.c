@@ -1,6 +1,6 @@
 /*
  * cli_tenant.c - `idgate tenant create|show|list|set-contract|complete-setup|
- * security|suspend-unused`.
+ * security|suspend-unused|cancel`.
  *
  * Creating a tenant also creates its two provider service accounts with
  * random one-time passwords, printed once here and stored only as argon2id
@@ -8,6 +8,8 @@
  * store inside its transaction; this file checks the input early so that
  * usage errors and refusals read well, and renders the results. The same
  * holds for the security settings, whose ranges come from store.h.
+ * Cancelling also ends the tenant's sessions, the one thing here that
+ * talks to Redis (a blocking connection, through gateway/session).
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +21,8 @@
 #include "../core/license.h"
 #include "../../policy/jpcal.h"
 #include "../report/report.h"
+#include "../session/redis.h"
+#include "../session/session.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/status.h"
@@ -616,6 +620,41 @@ app_seen(void *arg, const char *kind, const char *id)
 }
 
 /*
+ * Ends the sessions of a tenant just cancelled, through its session index
+ * in Redis. Only warns when that fails: the cancellation is committed, and
+ * the sessions are unusable already (every request of a cancelled tenant
+ * answers tenant_not_found); they expire by the idle timeout, and the
+ * gateway's daily jobs purge what is left once Redis answers.
+ */
+static void
+purge_sessions(struct cli *c, const char *company_id, int64_t tenant_id)
+{
+	const struct idg_config *cfg = c->cfg;
+	struct idg_redis_config rc;
+	char why[256];
+	long n = 0;
+	int st;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.host = cfg->redis_host;
+	rc.port = cfg->redis_port;
+	rc.unix_socket = cfg->redis_unix_socket;
+	rc.database = cfg->redis_database;
+	rc.password = cfg->redis_password;
+	rc.connect_timeout_ms = cfg->redis_connect_timeout_ms;
+	rc.command_timeout_ms = cfg->redis_command_timeout_ms;
+	st = idg_session_purge_tenants(&rc, &tenant_id, 1, &n, why, sizeof(why));
+	if (st != IDG_OK) {
+		fprintf(stderr, "warning: sessions_not_purged: the sessions of tenant %s were"
+		    " not deleted (redis %s: %s); they no longer work, expire by their idle"
+		    " timeout, and the gateway's daily jobs delete them once Redis answers\n",
+		    company_id, idg_status_str(st), why);
+		return;
+	}
+	printf("tenant %s: %ld session(s) ended\n", company_id, n);
+}
+
+/*
  * Service rules: a tenant is cancelled only once its SaaS apps are unlinked
  * (--force unlinks them with the rest); its last report is made before the
  * purge, which keeps the billing figures and the reports.
@@ -660,8 +699,10 @@ cmd_cancel(struct cli *c, int argc, char **argv)
 		return cli_store_fail(st, "cancelling the tenant");
 	snprintf(detail, sizeof(detail), "%d report(s) made%s", made, force ? ", forced" : "");
 	cli_audit(c, t.id, "tenant.cancel", pos[0], "ok", detail);
-	printf("tenant %s: cancelled; %d final report(s) kept; users, groups, apps, keys"
-	    " and settings purged\n", pos[0], made);
+	printf("tenant %s: cancelled; %d final report(s) kept; users, groups, apps, keys,"
+	    " certificates and settings purged\n", pos[0], made);
+	/* After the commit, so a session is never ended for a cancellation that failed. */
+	purge_sessions(c, pos[0], t.id);
 	return 0;
 }
 

@@ -138,8 +138,13 @@ check(struct idg_req *r, int status)
 void
 idg_session_discard(struct idg_req *r, const char *id)
 {
+	/*
+	 * Every caller discards r->session itself or the session it replaces
+	 * (renewal, sign-in over an older cookie of the same tenant), so its
+	 * tenant names the index entry to remove.
+	 */
 	if (id[0] != '\0')
-		idg_session_destroy(r->w->sessions, id, forget, NULL);
+		idg_session_destroy(r->w->sessions, id, r->session.tenant_id, forget, NULL);
 }
 
 static void

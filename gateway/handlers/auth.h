@@ -28,7 +28,10 @@ void	idg_session_cookie_name(const char *company_id, char *out, size_t outsz);
  */
 void	idg_auth_session(struct idg_req *r, idg_auth_next_fn *next);
 
-/* Deletes session id in the background; nothing waits for the answer. */
+/*
+ * Deletes session id in the background; nothing waits for the answer. id is
+ * r->session's or one of the same tenant (its index entry goes too).
+ */
 void	idg_session_discard(struct idg_req *r, const char *id);
 
 /*

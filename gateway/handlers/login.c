@@ -547,7 +547,8 @@ logout_next(struct idg_req *r, int st)
 	}
 	u = idg_directory_user(r->tenant, r->session.user_id);
 	idg_audit_async(r, r->tenant->id, u->email, "signout", u->email, "ok");
-	st = idg_session_destroy(r->w->sessions, r->session.id, logout_destroyed, r);
+	st = idg_session_destroy(r->w->sessions, r->session.id, r->session.tenant_id,
+	    logout_destroyed, r);
 	if (st != IDG_PENDING)
 		logout_destroyed(r, st, NULL);
 }

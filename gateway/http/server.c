@@ -305,11 +305,85 @@ reports_tenant(void *arg, const struct idg_tenant *t)
 	return 0;
 }
 
+/* The Redis settings of the configuration, for either kind of client. */
+static void
+redis_config(const struct idg_config *cfg, struct idg_redis_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->host = cfg->redis_host;
+	rc->port = cfg->redis_port;
+	rc->unix_socket = cfg->redis_unix_socket;
+	rc->database = cfg->redis_database;
+	rc->password = cfg->redis_password;
+	rc->connect_timeout_ms = cfg->redis_connect_timeout_ms;
+	rc->command_timeout_ms = cfg->redis_command_timeout_ms;
+}
+
+struct cancelled {
+	int64_t	*ids;
+	int	 n, cap;
+	bool	 oom;
+};
+
+static int
+cancelled_tenant(void *arg, const struct idg_tenant *t)
+{
+	struct cancelled *c = arg;
+	int64_t *v;
+
+	if (t->status != IDG_TENANT_CANCELLED)
+		return 0;
+	if (c->n == c->cap) {
+		if ((v = realloc(c->ids, (size_t)(c->cap > 0 ? c->cap * 2 : 16) *
+		    sizeof(*v))) == NULL) {
+			c->oom = true;
+			return 1;
+		}
+		c->ids = v;
+		c->cap = c->cap > 0 ? c->cap * 2 : 16;
+	}
+	c->ids[c->n++] = t->id;
+	return 0;
+}
+
+/*
+ * Ends the sessions `idgate tenant cancel` could not (Redis unreachable
+ * then), and any a sign-in still in flight at the cancellation made. The
+ * purge is idempotent and an index already gone costs one ZRANGE, so every
+ * cancelled tenant is simply purged again. Blocking, as in a pool thread.
+ */
+static int
+purge_cancelled_sessions(struct idg_worker *w, struct idg_store *s)
+{
+	struct cancelled c;
+	struct idg_redis_config rc;
+	char why[256];
+	long n = 0;
+	int st;
+
+	memset(&c, 0, sizeof(c));
+	st = idg_store_tenant_list_brief(s, cancelled_tenant, &c);
+	if (st == IDG_OK && c.oom)
+		st = IDG_ERR;
+	if (st == IDG_OK) {
+		redis_config(w->cfg, &rc);
+		st = idg_session_purge_tenants(&rc, c.ids, c.n, &n, why, sizeof(why));
+		if (st != IDG_OK)
+			log_warn("sessions of cancelled tenants not purged: redis %s: %s",
+			    idg_status_str(st), why);
+		else if (n > 0)
+			log_info("%ld session(s) of cancelled tenants ended", n);
+	}
+	free(c.ids);
+	return st;
+}
+
 /*
  * The daily jobs, each at most once per Asia/Tokyo day across every
  * process on the store: the license snapshot (billing days without a pool
- * change), the monthly reports once a month is over, and the audit log
- * retention (DESIGN.md: logs kept one year).
+ * change), the monthly reports once a month is over, the audit log
+ * retention (DESIGN.md: logs kept one year), and the sessions of cancelled
+ * tenants left in Redis.
  */
 static void
 daily_jobs(struct idg_worker *w, struct idg_store *s, int64_t now)
@@ -337,6 +411,8 @@ daily_jobs(struct idg_worker *w, struct idg_store *s, int64_t now)
 			    cfg->audit_retention_days);
 		job_done(s, "audit_retention", day, st);
 	}
+	if (job_due(s, "session_purge", day))
+		job_done(s, "session_purge", day, purge_cancelled_sessions(w, s));
 }
 
 /*
@@ -681,14 +757,7 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 		if (setup_listener(w, i, fds[i]) != IDG_OK)
 			goto out;
 
-	memset(&rc, 0, sizeof(rc));
-	rc.host = cfg->redis_host;
-	rc.port = cfg->redis_port;
-	rc.unix_socket = cfg->redis_unix_socket;
-	rc.database = cfg->redis_database;
-	rc.password = cfg->redis_password;
-	rc.connect_timeout_ms = cfg->redis_connect_timeout_ms;
-	rc.command_timeout_ms = cfg->redis_command_timeout_ms;
+	redis_config(cfg, &rc);
 	sc.idle_timeout_s = cfg->session_idle_timeout_s;
 	sc.absolute_lifetime_s = cfg->session_absolute_lifetime_s;
 	if ((w->redis = idg_redis_new(w->base, &rc)) == NULL ||

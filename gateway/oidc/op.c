@@ -1586,7 +1586,8 @@ logout_session(struct idg_req *r, int st)
 		}
 	}
 	idg_audit_async(r, r->tenant->id, "oidc", "oidc.end_session", "", "ok");
-	st = idg_session_destroy(r->w->sessions, r->session.id, logout_destroyed, r);
+	st = idg_session_destroy(r->w->sessions, r->session.id, r->session.tenant_id,
+	    logout_destroyed, r);
 	if (st != IDG_PENDING)
 		logout_destroyed(r, st, NULL);
 }

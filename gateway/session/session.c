@@ -127,10 +127,10 @@ idg_session_update(struct idg_session_store *ss, const struct idg_session *s,
 }
 
 int
-idg_session_destroy(struct idg_session_store *ss, const char *id, idg_session_cb *cb,
-    void *arg)
+idg_session_destroy(struct idg_session_store *ss, const char *id, int64_t tenant_id,
+    idg_session_cb *cb, void *arg)
 {
-	if (ss == NULL || cb == NULL || !idg_session_id_valid(id))
+	if (ss == NULL || cb == NULL || !idg_session_id_valid(id) || tenant_id < 0)
 		return IDG_INVALID;
-	return ss->ops->destroy(ss->be, id, cb, arg);
+	return ss->ops->destroy(ss->be, id, tenant_id, cb, arg);
 }

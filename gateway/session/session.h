@@ -8,6 +8,10 @@
  * cookies. Each read slides the idle timeout; a session older than the
  * absolute lifetime is treated as absent and removed.
  *
+ * The "redis" backend also keeps an index per tenant (the sorted set of
+ * idg_session_index_key) so that every session of a tenant can be found and
+ * ended when the tenant is cancelled (idg_session_purge_tenants).
+ *
  * Async contract (every operation): returns IDG_PENDING and calls cb exactly
  * once later from the loop; or finishes now, returning the final status
  * (IDG_OK, IDG_NOTFOUND, IDG_UNAVAILABLE, IDG_INVALID ...), filling *out
@@ -17,10 +21,12 @@
 #ifndef IDG_SESSION_H
 #define IDG_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct event_base;
 struct idg_redis;
+struct idg_redis_config;
 
 #define IDG_SESSION_ID_LEN 43		/* base64url of 32 bytes */
 
@@ -71,7 +77,9 @@ void	idg_session_store_free(struct idg_session_store *ss);
 
 /*
  * Stores a new session. Fills s->id and s->csrf with fresh random values and
- * s->created_at/auth_time with now when they are 0.
+ * s->created_at/auth_time with now when they are 0. A session with a tenant
+ * goes into that tenant's index in the same round trip; it succeeds only if
+ * both writes do, so no session handed out is missing from its index.
  */
 int	idg_session_create(struct idg_session_store *ss, struct idg_session *s,
 	    idg_session_cb *cb, void *arg);
@@ -87,9 +95,36 @@ int	idg_session_get_idle(struct idg_session_store *ss, const char *id, int idle_
 /* Rewrites an existing session (same id), e.g. after a password change. */
 int	idg_session_update(struct idg_session_store *ss, const struct idg_session *s,
 	    idg_session_cb *cb, void *arg);
-/* Deletes it; IDG_OK even if it was already gone. */
-int	idg_session_destroy(struct idg_session_store *ss, const char *id,
+/*
+ * Deletes it; IDG_OK even if it was already gone. tenant_id is the session's
+ * tenant, whose index entry goes with it (0 = not known: the entry then
+ * stays until its expiry trims it, pointing at nothing).
+ */
+int	idg_session_destroy(struct idg_session_store *ss, const char *id, int64_t tenant_id,
 	    idg_session_cb *cb, void *arg);
+
+/*
+ * The index of a tenant's sessions: "st:" + decimal tenant id, a Redis
+ * sorted set of session keys (idg_session_key) scored by the time after
+ * which the session can no longer be read (created_at + absolute lifetime,
+ * unix seconds). Each create trims members past that time and sets the
+ * set's TTL to the absolute lifetime, so a set never outlives the sessions
+ * it names and never grows without bound.
+ */
+#define IDG_SESSION_INDEX_KEY_LEN 24	/* "st:" + up to 19 digits + NUL */
+void	idg_session_index_key(int64_t tenant_id, char out[IDG_SESSION_INDEX_KEY_LEN]);
+
+/*
+ * Ends every session of each of the n tenants: deletes the session keys
+ * listed in its index (only members shaped like session keys), then the
+ * index. Idempotent. Synchronous, on its own blocking connection with the
+ * timeouts of cfg: for the CLI and the gateway's pool threads, never for an
+ * event loop. IDG_OK with *purged = session keys deleted; IDG_UNAVAILABLE
+ * when Redis cannot be reached, refuses the handshake or times out;
+ * IDG_ERR for an error reply. why (NULL or whysz bytes) gets the reason.
+ */
+int	idg_session_purge_tenants(const struct idg_redis_config *cfg,
+	    const int64_t *tenant_ids, int n, long *purged, char *why, size_t whysz);
 
 /* Longest encoded session (bytes, NUL excluded). */
 #define IDG_SESSION_ENCODED_MAX 383

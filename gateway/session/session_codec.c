@@ -1,7 +1,8 @@
 /*
  * session_codec.c - the stored form of a session and the pieces every
  * backend shares: the versioned text encoding, the storage key derived from
- * the session id, id validation, fresh secrets and the clock hook.
+ * the session id, the name of a tenant's session index, id validation,
+ * fresh secrets and the clock hook.
  *
  * Kept apart from session.c (the backend dispatch) so that the decoder's
  * fuzz target links this file alone, without the Redis client. This file
@@ -77,6 +78,12 @@ idg_session_key(const char *id, char key[IDG_SESSION_KEY_LEN])
 	key[1] = ':';
 	/* 128 bits of the hash: collisions are not a concern, memory is. */
 	idg_hex(h, 16, key + 2);
+}
+
+void
+idg_session_index_key(int64_t tenant_id, char out[IDG_SESSION_INDEX_KEY_LEN])
+{
+	snprintf(out, IDG_SESSION_INDEX_KEY_LEN, "st:%lld", (long long)tenant_id);
 }
 
 int

@@ -35,7 +35,9 @@ struct idg_session_ops {
 			    idg_session_cb *cb, void *arg);
 	int		 (*update)(void *be, const struct idg_session *s, idg_session_cb *cb,
 			    void *arg);
-	int		 (*destroy)(void *be, const char *id, idg_session_cb *cb, void *arg);
+	/* tenant_id 0: not known, no index entry to remove. */
+	int		 (*destroy)(void *be, const char *id, int64_t tenant_id,
+			    idg_session_cb *cb, void *arg);
 };
 
 extern const struct idg_session_ops idg_session_redis_ops;

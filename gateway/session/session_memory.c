@@ -201,8 +201,9 @@ mem_update(void *be, const struct idg_session *s, idg_session_cb *cb, void *arg)
 	return IDG_OK;
 }
 
+/* No tenant index here: nothing lists a tenant's sessions in one process. */
 static int
-mem_destroy(void *be, const char *id, idg_session_cb *cb, void *arg)
+mem_destroy(void *be, const char *id, int64_t tenant_id, idg_session_cb *cb, void *arg)
 {
 	char key[IDG_SESSION_KEY_LEN];
 

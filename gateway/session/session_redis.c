@@ -9,6 +9,13 @@
  * struct is freed in exactly one place. Ops do not point at the store, so a
  * store freed with operations in flight is harmless. This file does not own
  * the Redis client.
+ *
+ * The tenant's session index (session.h) is written in the same pipeline:
+ * a create sends ZADD, ZREMRANGEBYSCORE and EXPIRE of "st:<tenant>" right
+ * behind its SET, so the index costs no round trip, and completes when the
+ * last reply is in (op->left counts them). A destroy sends ZREM behind its
+ * DEL without waiting for it: a member whose key is gone only makes a
+ * purge delete nothing, and the trim drops it at its expiry.
  */
 #include "session_impl.h"
 
@@ -39,6 +46,9 @@ struct op {
 	int			 abs_s;
 	enum op_kind		 kind;
 	int			 tries;
+	int			 left;		/* replies due (create, update) */
+	int			 st;		/* from the SET */
+	int			 index_st;	/* first failure of an index write */
 	idg_session_cb		*cb;
 	void			*arg;
 	struct idg_session	*dst;		/* caller's s (create) or out (get) */
@@ -82,6 +92,32 @@ del_quietly(struct idg_redis *r, const char *key)
 	(void)idg_redis_commandargv(r, ignore_reply, NULL, 2, argv, len);
 }
 
+/* Best-effort ZREM of a session from its tenant's index (see the top). */
+static void
+unindex_quietly(struct idg_redis *r, int64_t tenant_id, const char *key)
+{
+	char idx[IDG_SESSION_INDEX_KEY_LEN];
+	const char *argv[3];
+	size_t len[3];
+
+	if (tenant_id <= 0)
+		return;
+	idg_session_index_key(tenant_id, idx);
+	argv[0] = "ZREM";	len[0] = 4;
+	argv[1] = idx;		len[1] = strlen(idx);
+	argv[2] = key;		len[2] = strlen(key);
+	(void)idg_redis_commandargv(r, ignore_reply, NULL, 3, argv, len);
+}
+
+/* One reply of a create or update in; the op completes with the last. */
+static void
+op_step(struct op *op)
+{
+	if (--op->left > 0)
+		return;
+	op_done(op, op->st != IDG_OK ? op->st : op->index_st);
+}
+
 /* TTL for a write: the idle timeout, cut to what is left of the lifetime. */
 static int
 write_ttl(const struct op *op)
@@ -94,6 +130,16 @@ write_ttl(const struct op *op)
 }
 
 static void on_set(void *arg, int st, struct redisReply *reply);
+
+static void
+on_index(void *arg, int st, struct redisReply *reply)
+{
+	struct op *op = arg;
+
+	if (st != IDG_OK && op->index_st == IDG_OK)
+		op->index_st = st;
+	op_step(op);
+}
 
 /* SET key value EX ttl NX|XX */
 static int
@@ -115,7 +161,58 @@ send_set(struct op *op, const char *cond)
 	argv[5] = cond;		len[5] = 2;
 	rv = idg_redis_commandargv(op->r, on_set, op, 6, argv, len);
 	idg_wipe(val, sizeof(val));
+	if (rv == IDG_PENDING)
+		op->left++;
 	return rv;
+}
+
+/*
+ * The index entry of a new session, behind its SET:
+ *	ZADD st:T <created_at + lifetime> key
+ *	ZREMRANGEBYSCORE st:T -inf <now>	(members that can no longer be read)
+ *	EXPIRE st:T <lifetime>			(no member outlives it)
+ * A write that cannot be sent fails the create like one refused later: a
+ * session missing from its index could not be ended with its tenant.
+ */
+static void
+send_index(struct op *op)
+{
+	char idx[IDG_SESSION_INDEX_KEY_LEN], score[24], now[24], ttl[24];
+	const char *argv[3][4] = {
+		{ "ZADD", idx, score, op->key },
+		{ "ZREMRANGEBYSCORE", idx, "-inf", now },
+		{ "EXPIRE", idx, ttl, NULL },
+	};
+	const int argc[3] = { 4, 4, 3 };
+	size_t len[4];
+	int i, j, st;
+
+	idg_session_index_key(op->s.tenant_id, idx);
+	snprintf(score, sizeof(score), "%lld", (long long)(op->s.created_at + op->abs_s));
+	snprintf(now, sizeof(now), "%lld", (long long)idg_session_clock());
+	snprintf(ttl, sizeof(ttl), "%d", op->abs_s);
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < argc[i]; j++)
+			len[j] = strlen(argv[i][j]);
+		st = idg_redis_commandargv(op->r, on_index, op, argc[i], argv[i], len);
+		if (st == IDG_PENDING)
+			op->left++;
+		else if (op->index_st == IDG_OK)
+			op->index_st = st;
+	}
+}
+
+/* SET NX of a new session, and its index entry when it has a tenant. */
+static int
+send_create(struct op *op)
+{
+	int st;
+
+	if ((st = send_set(op, "NX")) != IDG_PENDING)
+		return st;
+	if (op->s.tenant_id > 0)
+		send_index(op);
+	return IDG_PENDING;
 }
 
 static void
@@ -123,37 +220,41 @@ on_set(void *arg, int st, struct redisReply *reply)
 {
 	struct op *op = arg;
 
-	if (st != IDG_OK) {
-		op_done(op, st);
-		return;
-	}
-	if (reply->type == REDIS_REPLY_STATUS) {
-		op_done(op, IDG_OK);
-		return;
-	}
+	op->st = st;
+	if (st != IDG_OK)
+		goto out;
+	if (reply->type == REDIS_REPLY_STATUS)
+		goto out;
 	if (reply->type != REDIS_REPLY_NIL) {
 		log_error("unexpected reply type %d to SET", reply->type);
-		op_done(op, IDG_ERR);
-		return;
+		op->st = IDG_ERR;
+		goto out;
 	}
 	if (op->kind == OP_UPDATE) {
 		/* XX: the session expired or was destroyed meanwhile. */
-		op_done(op, IDG_NOTFOUND);
-		return;
+		op->st = IDG_NOTFOUND;
+		goto out;
 	}
-	/* NX on a taken key: a 128-bit collision, astronomically rare. */
+	/*
+	 * NX on a taken key: a 128-bit collision, astronomically rare. The
+	 * index entry sent with it names that other session, which a purge of
+	 * this tenant would then end too; at these odds, accepted.
+	 */
 	if (++op->tries >= CREATE_TRIES) {
 		log_error("session id collided %d times", op->tries);
-		op_done(op, IDG_ERR);
-		return;
+		op->st = IDG_ERR;
+		goto out;
 	}
 	if (idg_session_new_secrets(&op->s) != IDG_OK) {
-		op_done(op, IDG_ERR);
-		return;
+		op->st = IDG_ERR;
+		goto out;
 	}
 	idg_session_key(op->s.id, op->key);
-	if ((st = send_set(op, "NX")) != IDG_PENDING)
-		op_done(op, st);
+	/* Sent before this reply is counted, so the op cannot complete in between. */
+	if ((st = send_create(op)) != IDG_PENDING)
+		op->st = st;
+out:
+	op_step(op);
 }
 
 static void
@@ -188,6 +289,7 @@ on_get(void *arg, int st, struct redisReply *reply)
 	idg_wipe(id, sizeof(id));
 	if (idg_session_clock() - op->s.created_at >= op->abs_s) {
 		del_quietly(op->r, op->key);
+		unindex_quietly(op->r, op->s.tenant_id, op->key);
 		op_done(op, IDG_NOTFOUND);
 		return;
 	}
@@ -260,7 +362,7 @@ rs_create(void *be, struct idg_session *s, idg_session_cb *cb, void *arg)
 	op->s = *s;
 	op->dst = s;
 	idg_session_key(op->s.id, op->key);
-	return op_started(op, send_set(op, "NX"));
+	return op_started(op, send_create(op));
 }
 
 static int
@@ -300,18 +402,21 @@ rs_update(void *be, const struct idg_session *s, idg_session_cb *cb, void *arg)
 }
 
 static int
-rs_destroy(void *be, const char *id, idg_session_cb *cb, void *arg)
+rs_destroy(void *be, const char *id, int64_t tenant_id, idg_session_cb *cb, void *arg)
 {
 	struct op *op;
 	const char *argv[2];
 	size_t len[2];
+	int st;
 
 	if ((op = op_new(be, OP_DESTROY, cb, arg)) == NULL)
 		return IDG_ERR;
 	idg_session_key(id, op->key);
 	argv[0] = "DEL";	len[0] = 3;
 	argv[1] = op->key;	len[1] = strlen(op->key);
-	return op_started(op, idg_redis_commandargv(op->r, on_del, op, 2, argv, len));
+	if ((st = idg_redis_commandargv(op->r, on_del, op, 2, argv, len)) == IDG_PENDING)
+		unindex_quietly(op->r, tenant_id, op->key);
+	return op_started(op, st);
 }
 
 const struct idg_session_ops idg_session_redis_ops = {

@@ -10,13 +10,14 @@
 // made from the audit log, and must include every user who was told they got
 // in. Then the server's scheduler makes the reports, the tenant downloads
 // them (its report account too, which never counts as an active ID), the
-// operator API exports billing, and tenants are cancelled.
+// operator API exports billing, and tenants are cancelled: their sessions
+// go from Redis with them, by the CLI or else by the next daily jobs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { Gateway, writeConfig, sleep, waitFor } from './harness.mjs';
+import { Gateway, Client, writeConfig, sleep, waitFor, redisCommand } from './harness.mjs';
 
 const PW = 'Corr3ct-horse!';
 const TENANTS = ['mtr-a', 'mtr-b', 'mtr-c'];
@@ -320,6 +321,85 @@ test('cancellation is refused while apps remain, then makes the final report and
     /not_covered/);
   const jan = JSON.parse(await billing('2027-01'));
   assert.deepEqual(jan.tenants.map((t) => t.company_id), ['mtr-c']);
+});
+
+// A session's Redis key, as gateway/session makes it; its record names the tenant.
+const sessionKey = (sid) => 's:' + createHash('sha256').update(sid).digest('hex').slice(0, 32);
+const redis = (...args) => redisCommand(g.redisPort, ...args);
+
+// Signs u0 of cid in; resolves to its client, session key and tenant id.
+async function signedIn(cid) {
+  const c = g.client();
+  const r = await c.login(cid, email(cid, 0), PW);
+  assert.equal(r.status, 303, g.explain(r));
+  const key = sessionKey(c.jar.get(`__Host-idgate-${cid}`));
+  const rec = await redis('GET', key);
+  assert.ok(rec, `session of ${cid} stored`);
+  const tid = rec.split('|')[2];
+  assert.notEqual(await redis('ZSCORE', `st:${tid}`, key), null, `${cid}: session indexed`);
+  return { c, key, tid };
+}
+
+async function tenantWithUser(cid) {
+  await cliOk(['tenant', 'create', '--company-id', cid, '--name', cid, '--contract', '20']);
+  await cliOk(['tenant', 'complete-setup', cid]);
+  assert.equal((await g.user(cid, email(cid, 0), PW)).code, 0);
+}
+
+test('cancellation ends the tenant\'s sessions in Redis, not another tenant\'s', async () => {
+  at('2027-03-01T10:00:00+09:00');
+  await tenantWithUser('mtr-d');
+  await g.start();
+  const a = await signedIn('mtr-d');
+  const b = await signedIn('mtr-d');
+  const other = await signedIn('mtr-c');
+  // Sign-out takes the session out of the index too.
+  const portal = await b.c.get('/t/mtr-d/portal');
+  assert.equal((await b.c.post('/t/mtr-d/logout', { csrf: Client.csrf(portal.body) })).status,
+    303);
+  assert.equal(await redis('EXISTS', b.key), 0);
+  assert.equal(await redis('ZSCORE', `st:${a.tid}`, b.key), null);
+
+  const out = await cliOk(['tenant', 'cancel', 'mtr-d']);
+  assert.match(out, /tenant mtr-d: 1 session\(s\) ended/);
+  assert.equal(await redis('EXISTS', a.key), 0, 'the session is gone from Redis');
+  assert.equal(await redis('EXISTS', `st:${a.tid}`), 0, 'and so is the index');
+  assert.equal(await redis('EXISTS', other.key), 1, 'another tenant\'s session stays');
+  assert.notEqual(await redis('ZSCORE', `st:${other.tid}`, other.key), null);
+  assert.equal((await other.c.get('/t/mtr-c/portal')).status, 200);
+  await g.stop();
+});
+
+test('sessions the CLI could not end (Redis hung) go with the next daily jobs', async () => {
+  at('2027-03-01T11:00:00+09:00');
+  await tenantWithUser('mtr-e');
+  await g.start();
+  const a = await signedIn('mtr-e');
+  const other = await signedIn('mtr-c');
+  g.redis.pause();
+  let r;
+  try {
+    r = await g.cli(['tenant', 'cancel', 'mtr-e']);
+  } finally {
+    g.redis.resume();
+  }
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /tenant mtr-e: cancelled;/);
+  assert.match(r.stderr, /warning: sessions_not_purged: the sessions of tenant mtr-e were not/);
+  assert.match(r.stderr, /expire by their idle timeout/);
+  assert.equal(await redis('EXISTS', a.key), 1, 'not purged yet');
+  // Unusable all the same, once the gateway has read the cancellation.
+  await waitFor(async () => (await a.c.get('/t/mtr-e/portal')).status === 404,
+    'mtr-e answers tenant_not_found');
+  await g.stop();
+  // The next day's jobs (run when the gateway starts) finish the purge.
+  at('2027-03-02T10:00:00+09:00');
+  await g.start();
+  await waitFor(async () => (await redis('EXISTS', a.key)) === 0 &&
+    (await redis('EXISTS', `st:${a.tid}`)) === 0, 'the daily jobs purge mtr-e\'s sessions',
+  20000);
+  assert.equal(await redis('EXISTS', other.key), 1, 'another tenant\'s session stays');
+  await g.stop();
 });
 
 test('the audit log is purged after the retention period', async () => {

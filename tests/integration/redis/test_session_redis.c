@@ -2,8 +2,10 @@
  * test_session_redis.c - integration tests of the "redis" session backend
  * against a real redis-server: create/get/update/destroy, what is stored
  * under which key, sliding idle expiry, absolute lifetime, corrupt records,
- * a hung server (SIGSTOP) and a restarted one, and a measurement (printed,
- * not asserted) of Redis memory per session.
+ * a hung server (SIGSTOP) and a restarted one, the per-tenant session index
+ * (written with create, trimmed, removed with destroy, and purged through
+ * idg_session_purge_tenants), and a measurement (printed, not asserted) of
+ * Redis memory per session.
  *
  * Each callback records how often it ran; every case checks exactly once.
  */
@@ -190,7 +192,8 @@ test_crud(void **state)
 	assert_int_equal(out.flags, IDG_SESSION_MUST_CHANGE_PASSWORD);
 	assert_int_equal(out.amr, IDG_AMR_PWD | IDG_AMR_OTP);
 
-	assert_int_equal(idg_session_destroy(f.ss, s.id, res_cb, &d), IDG_PENDING);
+	assert_int_equal(idg_session_destroy(f.ss, s.id, s.tenant_id, res_cb, &d),
+	    IDG_PENDING);
 	assert_true(pump(f.base, &d.calls, 2000));
 	assert_int_equal(d.st, IDG_OK);
 	assert_int_equal(sync_int(f.sc, "EXISTS", key), 0);
@@ -202,7 +205,8 @@ test_crud(void **state)
 	assert_int_equal(sync_int(f.sc, "EXISTS", key), 0);
 	/* Destroy of a gone session is still OK. */
 	memset(&d, 0, sizeof(d));
-	assert_int_equal(idg_session_destroy(f.ss, s.id, res_cb, &d), IDG_PENDING);
+	assert_int_equal(idg_session_destroy(f.ss, s.id, s.tenant_id, res_cb, &d),
+	    IDG_PENDING);
 	assert_true(pump(f.base, &d.calls, 2000));
 	assert_int_equal(d.st, IDG_OK);
 
@@ -325,7 +329,8 @@ test_hung_server(void **state)
 	pump(f.base, NULL, 300);
 	memset(&x, 0, sizeof(x));
 	assert_int_equal(idg_session_get(f.ss, s.id, &out, res_cb, &x), IDG_UNAVAILABLE);
-	assert_int_equal(idg_session_destroy(f.ss, s.id, res_cb, &x), IDG_UNAVAILABLE);
+	assert_int_equal(idg_session_destroy(f.ss, s.id, s.tenant_id, res_cb, &x),
+	    IDG_UNAVAILABLE);
 	assert_int_equal(x.calls, 0);
 
 	assert_int_equal(idg_test_redis_resume(&srv), 0);
@@ -363,6 +368,258 @@ test_restarted_server(void **state)
 	redisFree(f.sc);
 	assert_non_null(f.sc = sync_connect(srv.port, NULL));
 	fix_close(&f);
+}
+
+/* The score of member in the index of tenant, or -1 when it is not there. */
+static long long
+index_score(redisContext *c, int64_t tenant, const char *member)
+{
+	char idx[IDG_SESSION_INDEX_KEY_LEN];
+	redisReply *rep;
+	long long v = -1;
+
+	idg_session_index_key(tenant, idx);
+	rep = redisCommand(c, "ZSCORE %s %s", idx, member);
+	assert_non_null(rep);
+	if (rep->type == REDIS_REPLY_STRING)
+		v = strtoll(rep->str, NULL, 10);
+	freeReplyObject(rep);
+	return v;
+}
+
+static void
+sync_do(redisContext *c, const char *fmt, ...)
+{
+	redisReply *rep;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rep = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	assert_non_null(rep);
+	assert_int_not_equal(rep->type, REDIS_REPLY_ERROR);
+	freeReplyObject(rep);
+}
+
+static void
+destroy_ok(struct fix *f, const char *id, int64_t tenant)
+{
+	struct res d = { 0 };
+
+	assert_int_equal(idg_session_destroy(f->ss, id, tenant, res_cb, &d), IDG_PENDING);
+	assert_true(pump(f->base, &d.calls, 2000));
+	assert_int_equal(d.st, IDG_OK);
+	pump(f->base, NULL, 20);	/* the ZREM sent behind the DEL */
+}
+
+static void
+test_index(void **state)
+{
+	struct fix f;
+	struct idg_session a, b, o, z, x, out;
+	struct res c = { 0 };
+	char ka[IDG_SESSION_KEY_LEN], kb[IDG_SESSION_KEY_LEN], ko[IDG_SESSION_KEY_LEN];
+	char val[256];
+	long long ttl;
+	int n;
+
+	fix_open(&f, 600, 3600);
+	sync_do(f.sc, "DEL st:12 st:13 st:0");
+	/* In its tenant's index, scored by the end of its lifetime. */
+	sample(&a);
+	create_ok(&f, &a);
+	key_of(a.id, ka);
+	assert_int_equal(index_score(f.sc, 12, ka), a.created_at + 3600);
+	/* The index lives as long as the longest session may. */
+	ttl = sync_int(f.sc, "TTL", "st:12");
+	assert_true(ttl > 3590 && ttl <= 3600);
+	sample(&b);
+	b.created_at = (int64_t)time(NULL) - 100;
+	create_ok(&f, &b);
+	key_of(b.id, kb);
+	assert_int_equal(index_score(f.sc, 12, kb), b.created_at + 3600);
+	sample(&o);
+	o.tenant_id = 13;
+	create_ok(&f, &o);
+	key_of(o.id, ko);
+	assert_true(index_score(f.sc, 13, ko) > 0);
+	assert_int_equal(index_score(f.sc, 12, ko), -1);
+	/* A session without a tenant goes in no index. */
+	sample(&z);
+	z.tenant_id = 0;
+	create_ok(&f, &z);
+	assert_int_equal(sync_int(f.sc, "EXISTS", "st:0"), 0);
+
+	/* Members past their lifetime go with the next create. */
+	sync_do(f.sc, "ZADD st:12 %lld s:dead", (long long)time(NULL) - 1);
+	sample(&x);
+	create_ok(&f, &x);
+	assert_int_equal(index_score(f.sc, 12, "s:dead"), -1);
+	assert_true(index_score(f.sc, 12, ka) > 0);
+
+	/* Destroy takes the entry with the session; the others stay. */
+	destroy_ok(&f, a.id, 12);
+	assert_int_equal(index_score(f.sc, 12, ka), -1);
+	assert_true(index_score(f.sc, 12, kb) > 0);
+	assert_true(index_score(f.sc, 13, ko) > 0);
+
+	/* So does a read that finds the session past its lifetime. */
+	b.created_at = (int64_t)time(NULL) - 3600;
+	assert_true((n = idg_session_encode(&b, val, sizeof(val))) > 0);
+	sync_do(f.sc, "SET %s %b KEEPTTL", kb, val, (size_t)n);
+	assert_int_equal(get_now(&f, b.id, &out), IDG_NOTFOUND);
+	pump(f.base, NULL, 50);
+	assert_int_equal(sync_int(f.sc, "EXISTS", kb), 0);
+	assert_int_equal(index_score(f.sc, 12, kb), -1);
+
+	/* No session is handed out that its index could not take. */
+	sync_do(f.sc, "DEL st:13");
+	sync_do(f.sc, "SET st:13 not-a-set");
+	sample(&x);
+	x.tenant_id = 13;
+	assert_int_equal(idg_session_create(f.ss, &x, res_cb, &c), IDG_PENDING);
+	assert_true(pump(f.base, &c.calls, 2000));
+	pump(f.base, NULL, 20);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.st, IDG_ERR);
+	sync_do(f.sc, "DEL st:13");
+	fix_close(&f);
+}
+
+static struct idg_redis_config
+purge_cfg(void)
+{
+	struct idg_redis_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.host = "127.0.0.1";
+	cfg.port = srv.port;
+	cfg.connect_timeout_ms = 300;
+	cfg.command_timeout_ms = 300;
+	return cfg;
+}
+
+static void
+test_purge(void **state)
+{
+	enum { MORE = 1100 };	/* more than two batches of the purge */
+	struct fix f;
+	struct idg_session a, b, o, out;
+	struct idg_redis_config cfg = purge_cfg();
+	const int64_t ids[2] = { 21, 22 };	/* 22 has no index */
+	char ka[IDG_SESSION_KEY_LEN], kb[IDG_SESSION_KEY_LEN], k[IDG_SESSION_KEY_LEN];
+	char why[256];
+	redisReply *rep;
+	long n = -1;
+	int i;
+
+	fix_open(&f, 600, 3600);
+	sample(&a);
+	a.tenant_id = 21;
+	create_ok(&f, &a);
+	key_of(a.id, ka);
+	sample(&b);
+	b.tenant_id = 21;
+	create_ok(&f, &b);
+	key_of(b.id, kb);
+	sample(&o);
+	o.tenant_id = 23;
+	create_ok(&f, &o);
+	/* Whatever else is in a set, only session keys are ever deleted through it. */
+	sync_do(f.sc, "SET victim 1");
+	sync_do(f.sc, "ZADD st:21 %lld victim", (long long)time(NULL) + 1000);
+	for (i = 0; i < MORE; i++) {
+		snprintf(k, sizeof(k), "s:%032x", i);
+		redisAppendCommand(f.sc, "SET %s x EX 600", k);
+		redisAppendCommand(f.sc, "ZADD st:21 %lld %s", (long long)time(NULL) + 1000,
+		    k);
+	}
+	for (i = 0; i < 2 * MORE; i++) {
+		assert_int_equal(redisGetReply(f.sc, (void **)&rep), REDIS_OK);
+		freeReplyObject(rep);
+	}
+
+	assert_int_equal(idg_session_purge_tenants(&cfg, ids, 2, &n, why, sizeof(why)),
+	    IDG_OK);
+	assert_int_equal(n, MORE + 2);
+	assert_int_equal(sync_int(f.sc, "EXISTS", ka), 0);
+	assert_int_equal(sync_int(f.sc, "EXISTS", kb), 0);
+	assert_int_equal(sync_int(f.sc, "EXISTS", "s:00000000000000000000000000000000"), 0);
+	assert_int_equal(sync_int(f.sc, "EXISTS", "st:21"), 0);
+	assert_int_equal(sync_int(f.sc, "EXISTS", "victim"), 1);
+	assert_int_equal(get_now(&f, a.id, &out), IDG_NOTFOUND);
+	/* Another tenant's sessions are untouched. */
+	assert_int_equal(get_now(&f, o.id, &out), IDG_OK);
+	assert_int_equal(sync_int(f.sc, "EXISTS", "st:23"), 1);
+	/* Again: nothing more to do, and no error. */
+	assert_int_equal(idg_session_purge_tenants(&cfg, ids, 2, &n, why, sizeof(why)),
+	    IDG_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(idg_session_purge_tenants(&cfg, NULL, 0, &n, why, sizeof(why)),
+	    IDG_OK);
+
+	/* Unreachable: said so, nothing done. */
+	cfg.unix_socket = "/nonexistent/redis.sock";
+	why[0] = '\0';
+	assert_int_equal(idg_session_purge_tenants(&cfg, ids, 1, &n, why, sizeof(why)),
+	    IDG_UNAVAILABLE);
+	assert_true(why[0] != '\0');
+	sync_do(f.sc, "DEL victim st:23");
+	fix_close(&f);
+}
+
+static void
+test_purge_hung(void **state)
+{
+	struct idg_redis_config cfg = purge_cfg();
+	const int64_t id = 21;
+	char why[256];
+	long n;
+	int64_t t0;
+
+	/* Connected but never answering: the command timeout ends the wait. */
+	assert_int_equal(idg_test_redis_pause(&srv), 0);
+	t0 = now_ms();
+	assert_int_equal(idg_session_purge_tenants(&cfg, &id, 1, &n, why, sizeof(why)),
+	    IDG_UNAVAILABLE);
+	assert_true(now_ms() - t0 < 2000);
+	assert_int_equal(idg_test_redis_resume(&srv), 0);
+}
+
+static void
+test_purge_auth_unix_db(void **state)
+{
+	struct idg_test_redis pw;
+	struct idg_redis_config cfg;
+	const int64_t id = 5;
+	char why[256];
+	redisContext *c;
+	long n = -1;
+
+	memset(&pw, 0, sizeof(pw));
+	pw.requirepass = "correct horse|battery";
+	pw.unix_socket = true;
+	assert_int_equal(idg_test_redis_start(&pw), 0);
+	assert_non_null(c = sync_connect(pw.port, pw.requirepass));
+	sync_do(c, "SELECT 3");
+	sync_do(c, "SET s:0123456789abcdef0123456789abcdef x");
+	sync_do(c, "ZADD st:5 %lld s:0123456789abcdef0123456789abcdef",
+	    (long long)time(NULL) + 1000);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.unix_socket = pw.sock;
+	cfg.password = "wrong";
+	cfg.database = 3;
+	assert_int_equal(idg_session_purge_tenants(&cfg, &id, 1, &n, why, sizeof(why)),
+	    IDG_UNAVAILABLE);
+	assert_non_null(strstr(why, "AUTH"));
+	cfg.password = pw.requirepass;
+	assert_int_equal(idg_session_purge_tenants(&cfg, &id, 1, &n, why, sizeof(why)),
+	    IDG_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(sync_int(c, "EXISTS", "st:5"), 0);
+	redisFree(c);
+	idg_test_redis_cleanup(&pw);
 }
 
 static long long
@@ -417,7 +674,7 @@ test_memory_per_session(void **state)
 	}
 	rep = redisCommand(f.sc, "DBSIZE");
 	assert_non_null(rep);
-	assert_int_equal(rep->integer, N);
+	assert_int_equal(rep->integer, N + 50);		/* and the 50 tenants' indexes */
 	freeReplyObject(rep);
 	after = used_memory(f.sc);
 	assert_true(before > 0 && after > before);
@@ -435,6 +692,10 @@ main(void)
 		cmocka_unit_test(test_idle_expiry),
 		cmocka_unit_test(test_absolute_lifetime),
 		cmocka_unit_test(test_corrupt_record),
+		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_purge_hung),
+		cmocka_unit_test(test_purge_auth_unix_db),
 		cmocka_unit_test(test_memory_per_session),
 		cmocka_unit_test(test_hung_server),
 		cmocka_unit_test(test_restarted_server),

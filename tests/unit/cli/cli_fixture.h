@@ -23,7 +23,10 @@ struct fx {
 /* The current fixture (set by each test file's setup). */
 extern struct fx *F;
 
-/* Runs idg_cli_run with NULL-terminated arguments; stdin from in_path when not NULL. */
+/*
+ * Runs idg_cli_run with NULL-terminated arguments; stdin from in_path when
+ * not NULL. A config without Redis settings gets an unreachable one.
+ */
 int	vrun(const char *in_path, const char *arg0, va_list ap);
 int	run(const char *arg0, ...);
 int	run_stdin(const char *in_path, const char *arg0, ...);

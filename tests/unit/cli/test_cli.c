@@ -490,6 +490,26 @@ test_import_store_rules(void **state)
 	assert_int_equal(count_persons("acme"), 21);
 }
 
+/*
+ * Redis unreachable at the cancellation: the cancellation stands and the
+ * command succeeds, saying the sessions were not deleted and why that is
+ * safe. (The purge itself: test_session_redis and tests/e2e/metering.)
+ */
+static void
+test_cancel_without_redis(void **state)
+{
+	with_tenant("acme", "20");
+	assert_int_equal(run("tenant", "cancel", "acme", NULL), 0);
+	assert_non_null(strstr(F->out, "tenant acme: cancelled;"));
+	assert_null(strstr(F->out, "session(s) ended"));
+	assert_non_null(strstr(F->err, "warning: sessions_not_purged: the sessions of tenant"
+	    " acme were not deleted (redis "));
+	assert_non_null(strstr(F->err, "expire by their idle timeout"));
+	assert_null(strstr(F->err, "error:"));
+	assert_int_equal(run("tenant", "show", "acme", NULL), 0);
+	assert_non_null(strstr(F->out, "cancelled"));
+}
+
 int
 main(void)
 {
@@ -501,6 +521,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reset_and_show, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_store_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_without_redis, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -287,6 +287,19 @@ test_key_and_id(void **state)
 	assert_false(idg_session_id_valid(id));
 }
 
+static void
+test_index_key(void **state)
+{
+	char key[IDG_SESSION_INDEX_KEY_LEN];
+
+	/* The name the CLI's purge and the gateway's writes must agree on. */
+	idg_session_index_key(7, key);
+	assert_string_equal(key, "st:7");
+	idg_session_index_key(INT64_MAX, key);
+	assert_string_equal(key, "st:9223372036854775807");
+	assert_true(strlen(key) < IDG_SESSION_INDEX_KEY_LEN);
+}
+
 static struct idg_session_store *
 mem_store(int idle_s, int abs_s)
 {
@@ -365,8 +378,8 @@ test_memory_crud(void **state)
 	assert_int_equal(out.amr, IDG_AMR_PWD | IDG_AMR_OTP | IDG_AMR_CERT);
 
 	/* Destroy, twice; then absent everywhere. */
-	assert_int_equal(idg_session_destroy(ss, s.id, never_cb, NULL), IDG_OK);
-	assert_int_equal(idg_session_destroy(ss, s.id, never_cb, NULL), IDG_OK);
+	assert_int_equal(idg_session_destroy(ss, s.id, s.tenant_id, never_cb, NULL), IDG_OK);
+	assert_int_equal(idg_session_destroy(ss, s.id, 0, never_cb, NULL), IDG_OK);
 	assert_int_equal(idg_session_get(ss, s.id, &out, never_cb, NULL), IDG_NOTFOUND);
 	assert_int_equal(idg_session_update(ss, &s, never_cb, NULL), IDG_NOTFOUND);
 	assert_int_equal(idg_session_get(ss, s2.id, &out, never_cb, NULL), IDG_OK);
@@ -376,7 +389,8 @@ test_memory_crud(void **state)
 	assert_int_equal(idg_session_get(ss, NULL, &out, never_cb, NULL), IDG_NOTFOUND);
 	assert_int_equal(idg_session_get(ss, s2.id, NULL, never_cb, NULL), IDG_INVALID);
 	assert_int_equal(idg_session_get(ss, s2.id, &out, NULL, NULL), IDG_INVALID);
-	assert_int_equal(idg_session_destroy(ss, "x", never_cb, NULL), IDG_INVALID);
+	assert_int_equal(idg_session_destroy(ss, "x", 7, never_cb, NULL), IDG_INVALID);
+	assert_int_equal(idg_session_destroy(ss, s2.id, -1, never_cb, NULL), IDG_INVALID);
 	s2.amr = 0x40;
 	assert_int_equal(idg_session_update(ss, &s2, never_cb, NULL), IDG_INVALID);
 	sample(&s2);
@@ -467,7 +481,8 @@ test_memory_many(void **state)
 		assert_int_equal(idg_session_create(ss, &s[i], never_cb, NULL), IDG_OK);
 	}
 	for (i = 0; i < 600; i += 2)
-		assert_int_equal(idg_session_destroy(ss, s[i].id, never_cb, NULL), IDG_OK);
+		assert_int_equal(idg_session_destroy(ss, s[i].id, s[i].tenant_id, never_cb, NULL),
+		    IDG_OK);
 	for (i = 0; i < 600; i++) {
 		int st = idg_session_get(ss, s[i].id, &out, never_cb, NULL);
 
@@ -488,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_decode_rejects),
 		cmocka_unit_test(test_device_fields),
 		cmocka_unit_test(test_key_and_id),
+		cmocka_unit_test(test_index_key),
 		cmocka_unit_test_setup_teardown(test_store_new, setup_clock, restore_clock),
 		cmocka_unit_test_setup_teardown(test_memory_crud, setup_clock, restore_clock),
 		cmocka_unit_test_setup_teardown(test_memory_idle, setup_clock, restore_clock),
