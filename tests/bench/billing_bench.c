@@ -109,7 +109,8 @@ license_day(long t, int d, int held, long m, struct lday *out)
 	if (d == 0)
 		idg_strlcpy(out->day, CARRY_DAY, sizeof(out->day));
 	else
-		snprintf(out->day, sizeof(out->day), MONTH "-%02d", d);
+		/* d is 1..31; the modulo tells the compiler so (format-truncation) */
+		snprintf(out->day, sizeof(out->day), MONTH "-%02u", (unsigned)d % 100u);
 	out->contracted = (int)m + 100;
 	v = d == 0 ? 5 : (int)(h3((uint64_t)t, (uint64_t)d, 3) % 4);
 	out->end = held > v ? held - v : 0;
