@@ -94,6 +94,8 @@ char	*saml_cert_pem_from_b64(const char *b64);
 
 /* XML text escaping into b (& < > " and control characters refused). */
 int	 saml_xml_escape(struct idg_buf *b, const char *s);
+/* An attribute: a space, name="v escaped". IDG_OK or IDG_ERR. */
+int	 saml_xml_attr(struct idg_buf *b, const char *name, const char *v);
 void	 saml_seterr(char *err, size_t errsz, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 

@@ -246,15 +246,6 @@ add_key_descriptor(struct idg_buf *b, const char *use, const char *pem)
 	return rc;
 }
 
-/* attribute value: name="escaped" */
-static int
-add_attr(struct idg_buf *b, const char *name, const char *v)
-{
-	if (idg_buf_printf(b, " %s=\"", name) != IDG_OK || saml_xml_escape(b, v) != IDG_OK)
-		return IDG_INVALID;
-	return idg_buf_adds(b, "\"");
-}
-
 int
 idg_saml_sp_metadata_from_fields(const struct idg_saml_sp_fields *f, struct idg_buf *out,
     char *err, size_t errsz)
@@ -273,7 +264,7 @@ idg_saml_sp_metadata_from_fields(const struct idg_saml_sp_fields *f, struct idg_
 	}
 	idg_buf_init(&b, IDG_SAML_MAX_XML_BYTES);
 	if (idg_buf_adds(&b, "<md:EntityDescriptor xmlns:md=\"" NS_MD "\" xmlns:ds=\"" NS_DS
-	    "\"") != IDG_OK || add_attr(&b, "entityID", f->entity_id) != IDG_OK)
+	    "\"") != IDG_OK || saml_xml_attr(&b, "entityID", f->entity_id) != IDG_OK)
 		goto bad;
 	if (idg_buf_printf(&b, "><md:SPSSODescriptor AuthnRequestsSigned=\"%s\" "
 	    "WantAssertionsSigned=\"%s\" protocolSupportEnumeration=\"" NS_SAMLP "\">",
@@ -298,7 +289,7 @@ idg_saml_sp_metadata_from_fields(const struct idg_saml_sp_fields *f, struct idg_
 		}
 		if (idg_buf_printf(&b, "<md:SingleLogoutService Binding=\"%s\"",
 		    binding_uri(f->slo_binding)) != IDG_OK ||
-		    add_attr(&b, "Location", f->slo_url) != IDG_OK ||
+		    saml_xml_attr(&b, "Location", f->slo_url) != IDG_OK ||
 		    idg_buf_adds(&b, "/>") != IDG_OK)
 			goto bad;
 	}
@@ -317,7 +308,7 @@ idg_saml_sp_metadata_from_fields(const struct idg_saml_sp_fields *f, struct idg_
 		if (idg_buf_printf(&b, "<md:AssertionConsumerService Binding=\"%s\" index=\"%d\""
 		    "%s", binding_uri(e->binding), e->index,
 		    e->is_default ? " isDefault=\"true\"" : "") != IDG_OK ||
-		    add_attr(&b, "Location", e->url) != IDG_OK || idg_buf_adds(&b, "/>") != IDG_OK)
+		    saml_xml_attr(&b, "Location", e->url) != IDG_OK || idg_buf_adds(&b, "/>") != IDG_OK)
 			goto bad;
 	}
 	if (idg_buf_adds(&b, "</md:SPSSODescriptor></md:EntityDescriptor>") != IDG_OK)
@@ -386,7 +377,7 @@ idg_saml_metadata(const struct idg_saml_idp_conf *c, struct idg_buf *out)
 	idg_buf_init(&b, IDG_SAML_MAX_XML_BYTES);
 	if (idg_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<md:EntityDescriptor xmlns:md=\"" NS_MD "\" xmlns:ds=\"" NS_DS "\"") != IDG_OK ||
-	    add_attr(&b, "entityID", u.entity_id) != IDG_OK ||
+	    saml_xml_attr(&b, "entityID", u.entity_id) != IDG_OK ||
 	    idg_buf_adds(&b, "><md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" "
 	    "protocolSupportEnumeration=\"" NS_SAMLP "\">") != IDG_OK)
 		goto out;
@@ -398,7 +389,7 @@ idg_saml_metadata(const struct idg_saml_idp_conf *c, struct idg_buf *out)
 			goto out;
 	for (size_t i = 0; i < 2; i++) {
 		if (idg_buf_printf(&b, "<md:SingleLogoutService Binding=\"%s\"", bindings[i]) !=
-		    IDG_OK || add_attr(&b, "Location", u.slo) != IDG_OK ||
+		    IDG_OK || saml_xml_attr(&b, "Location", u.slo) != IDG_OK ||
 		    idg_buf_adds(&b, "/>") != IDG_OK)
 			goto out;
 	}
@@ -408,7 +399,7 @@ idg_saml_metadata(const struct idg_saml_idp_conf *c, struct idg_buf *out)
 		goto out;
 	for (size_t i = 0; i < 2; i++) {
 		if (idg_buf_printf(&b, "<md:SingleSignOnService Binding=\"%s\"", bindings[i]) !=
-		    IDG_OK || add_attr(&b, "Location", u.sso) != IDG_OK ||
+		    IDG_OK || saml_xml_attr(&b, "Location", u.sso) != IDG_OK ||
 		    idg_buf_adds(&b, "/>") != IDG_OK)
 			goto out;
 	}

@@ -103,14 +103,6 @@ saml_sign_element(struct idg_saml_idp *idp, xmlDoc *doc, xmlNode *el, const char
 
 /* ---- writing ---- */
 
-static int
-attr_esc(struct idg_buf *b, const char *name, const char *v)
-{
-	if (idg_buf_printf(b, " %s=\"", name) != IDG_OK || saml_xml_escape(b, v) != IDG_OK)
-		return IDG_ERR;
-	return idg_buf_adds(b, "\"");
-}
-
 /* <samlp:Response ...><saml:Issuer/>, then Status (top and second level). */
 static int
 response_head(struct idg_buf *b, struct idg_saml_idp *idp, const struct idg_saml_authn *req,
@@ -122,11 +114,11 @@ response_head(struct idg_buf *b, struct idg_saml_idp *idp, const struct idg_saml
 	rc = idg_buf_printf(b, "<samlp:Response xmlns:samlp=\"" NS_SAMLP "\" xmlns:saml=\""
 	    NS_SAML "\" ID=\"%s\"", rid);
 	if (rc == IDG_OK && req->request_id[0] != '\0')
-		rc = attr_esc(b, "InResponseTo", req->request_id);
+		rc = saml_xml_attr(b, "InResponseTo", req->request_id);
 	if (rc == IDG_OK)
 		rc = idg_buf_printf(b, " Version=\"2.0\" IssueInstant=\"%s\"", t_now);
 	if (rc == IDG_OK)
-		rc = attr_esc(b, "Destination", req->acs_url);
+		rc = saml_xml_attr(b, "Destination", req->acs_url);
 	if (rc == IDG_OK)
 		rc = idg_buf_adds(b, "><saml:Issuer>");
 	if (rc == IDG_OK)
@@ -166,12 +158,12 @@ attributes(struct idg_buf *b, const struct idg_saml_subject *s)
 			return IDG_INVALID;
 		rc = idg_buf_adds(b, "<saml:Attribute");
 		if (rc == IDG_OK)
-			rc = attr_esc(b, "Name", a->name);
+			rc = saml_xml_attr(b, "Name", a->name);
 		if (rc == IDG_OK)
-			rc = attr_esc(b, "NameFormat", a->name_format ? a->name_format :
+			rc = saml_xml_attr(b, "NameFormat", a->name_format ? a->name_format :
 			    ATTR_BASIC);
 		if (rc == IDG_OK && a->friendly_name != NULL)
-			rc = attr_esc(b, "FriendlyName", a->friendly_name);
+			rc = saml_xml_attr(b, "FriendlyName", a->friendly_name);
 		if (rc == IDG_OK)
 			rc = idg_buf_adds(b, ">");
 		for (size_t j = 0; j < a->n_values && rc == IDG_OK; j++) {
@@ -212,9 +204,9 @@ assertion(struct idg_buf *b, struct idg_saml_idp *idp, const struct saml_sp *sp,
 		    saml_nameid_uri(s->nameid_format));
 	/* core 8.3.7: a persistent identifier is qualified by both parties */
 	if (rc == IDG_OK && s->nameid_format == IDG_SAML_NAMEID_PERSISTENT) {
-		rc = attr_esc(b, "NameQualifier", idp->urls.entity_id);
+		rc = saml_xml_attr(b, "NameQualifier", idp->urls.entity_id);
 		if (rc == IDG_OK)
-			rc = attr_esc(b, "SPNameQualifier", sp->entity_id);
+			rc = saml_xml_attr(b, "SPNameQualifier", sp->entity_id);
 	}
 	if (rc == IDG_OK)
 		rc = idg_buf_adds(b, ">");
@@ -225,9 +217,9 @@ assertion(struct idg_buf *b, struct idg_saml_idp *idp, const struct saml_sp *sp,
 		rc = idg_buf_printf(b, "</saml:NameID><saml:SubjectConfirmation Method=\""
 		    CM_BEARER "\"><saml:SubjectConfirmationData NotOnOrAfter=\"%s\"", t->noa);
 	if (rc == IDG_OK)
-		rc = attr_esc(b, "Recipient", req->acs_url);
+		rc = saml_xml_attr(b, "Recipient", req->acs_url);
 	if (rc == IDG_OK && req->request_id[0] != '\0')
-		rc = attr_esc(b, "InResponseTo", req->request_id);
+		rc = saml_xml_attr(b, "InResponseTo", req->request_id);
 	if (rc == IDG_OK)
 		rc = idg_buf_printf(b, "/></saml:SubjectConfirmation></saml:Subject>"
 		    "<saml:Conditions NotBefore=\"%s\" NotOnOrAfter=\"%s\">"
@@ -238,7 +230,7 @@ assertion(struct idg_buf *b, struct idg_saml_idp *idp, const struct saml_sp *sp,
 		rc = idg_buf_printf(b, "</saml:Audience></saml:AudienceRestriction>"
 		    "</saml:Conditions><saml:AuthnStatement AuthnInstant=\"%s\"", t->authn);
 	if (rc == IDG_OK)
-		rc = attr_esc(b, "SessionIndex", s->session_index);
+		rc = saml_xml_attr(b, "SessionIndex", s->session_index);
 	if (rc == IDG_OK)
 		rc = idg_buf_adds(b, "><saml:AuthnContext><saml:AuthnContextClassRef>");
 	if (rc == IDG_OK)

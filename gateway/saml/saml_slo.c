@@ -77,10 +77,10 @@ xml_head(struct idg_buf *b, const char *elem, const char *id, const char *issue_
     const char *dest)
 {
 	if (idg_buf_printf(b, "<samlp:%s xmlns:samlp=\"" NS_SAMLP "\" xmlns:saml=\"" NS_SAML
-	    "\" ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\" Destination=\"", elem, id,
-	    issue_instant) != IDG_OK || saml_xml_escape(b, dest) != IDG_OK)
+	    "\" ID=\"%s\" Version=\"2.0\" IssueInstant=\"%s\"", elem, id, issue_instant) !=
+	    IDG_OK || saml_xml_attr(b, "Destination", dest) != IDG_OK)
 		return IDG_ERR;
-	return idg_buf_adds(b, "\"");
+	return IDG_OK;
 }
 
 /* ---- an SP's LogoutRequest to us ---- */
@@ -182,9 +182,8 @@ idg_saml_logout_response(struct idg_saml_idp *idp, const struct idg_saml_logout_
 	saml_time_fmt(now, t, sizeof(t));
 	idg_buf_init(&b, IDG_SAML_MAX_XML_BYTES);
 	if (xml_head(&b, "LogoutResponse", id, t, sp->info.slo.url) != IDG_OK ||
-	    idg_buf_adds(&b, " InResponseTo=\"") != IDG_OK ||
-	    saml_xml_escape(&b, req->request_id) != IDG_OK ||
-	    idg_buf_adds(&b, "\"><saml:Issuer>") != IDG_OK ||
+	    saml_xml_attr(&b, "InResponseTo", req->request_id) != IDG_OK ||
+	    idg_buf_adds(&b, "><saml:Issuer>") != IDG_OK ||
 	    saml_xml_escape(&b, idp->urls.entity_id) != IDG_OK ||
 	    idg_buf_adds(&b, "</saml:Issuer><samlp:Status><samlp:StatusCode Value=\"") != IDG_OK)
 		goto out;
@@ -236,10 +235,8 @@ idg_saml_logout_request(struct idg_saml_idp *idp, const struct idg_saml_logout_t
 	    saml_nameid_uri(t->nameid_format)) != IDG_OK)
 		goto out;
 	if (t->nameid_format == IDG_SAML_NAMEID_PERSISTENT &&
-	    (idg_buf_adds(&b, " NameQualifier=\"") != IDG_OK ||
-	    saml_xml_escape(&b, idp->urls.entity_id) != IDG_OK ||
-	    idg_buf_adds(&b, "\" SPNameQualifier=\"") != IDG_OK ||
-	    saml_xml_escape(&b, sp->entity_id) != IDG_OK || idg_buf_adds(&b, "\"") != IDG_OK))
+	    (saml_xml_attr(&b, "NameQualifier", idp->urls.entity_id) != IDG_OK ||
+	    saml_xml_attr(&b, "SPNameQualifier", sp->entity_id) != IDG_OK))
 		goto out;
 	if (idg_buf_adds(&b, ">") != IDG_OK || saml_xml_escape(&b, t->nameid) != IDG_OK ||
 	    idg_buf_adds(&b, "</saml:NameID>") != IDG_OK)

@@ -480,6 +480,15 @@ saml_xml_escape(struct idg_buf *b, const char *s)
 	return rc;
 }
 
+int
+saml_xml_attr(struct idg_buf *b, const char *name, const char *v)
+{
+	if (idg_buf_printf(b, " %s=\"", name) != IDG_OK || saml_xml_escape(b, v) != IDG_OK ||
+	    idg_buf_adds(b, "\"") != IDG_OK)
+		return IDG_ERR;
+	return IDG_OK;
+}
+
 /* ---- query strings ---- */
 
 static int
