@@ -102,6 +102,7 @@ idg_saml_idp_free(struct idg_saml_idp *idp)
 	if (idp->xkey != NULL)
 		xmlSecKeyDestroy(idp->xkey);
 	EVP_PKEY_free(idp->key);
+	free(idp->cert_b64);
 	free(idp);
 }
 
@@ -137,7 +138,9 @@ load_keys(struct idg_saml_idp *idp, const struct idg_saml_idp_conf *c)
 			return IDG_INVALID;
 		}
 	}
-	/* for our POST-bound logout messages, signed with xmlsec directly */
+	if ((idp->cert_b64 = saml_cert_b64(c->signing_cert_pem)) == NULL)
+		return IDG_ERR;
+	/* for our POST-bound logout messages and encrypted assertions, signed with xmlsec */
 	idp->xkey = xmlSecCryptoAppKeyLoadMemory((const xmlSecByte *)c->signing_key_pem,
 	    (xmlSecSize)strlen(c->signing_key_pem), xmlSecKeyDataFormatPem, NULL, NULL, NULL);
 	if (idp->xkey == NULL || xmlSecCryptoAppKeyCertLoadMemory(idp->xkey,

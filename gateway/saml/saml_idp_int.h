@@ -27,8 +27,9 @@ struct saml_sp {
 
 struct idg_saml_idp {
 	struct idg_saml_idp_urls urls;
-	EVP_PKEY	*key;		/* Redirect query signatures */
-	xmlSecKey	*xkey;		/* XML signatures (saml_sign_element), with the cert */
+	EVP_PKEY	*key;		/* query signatures, and Responses (saml_resp.c) */
+	char		*cert_b64;	/* the signing certificate (DER, base64): KeyInfo */
+	xmlSecKey	*xkey;		/* XML signatures with xmlsec (saml_sign_element) */
 	struct saml_sp	*sps;
 	size_t		 n_sps;
 };

@@ -92,9 +92,12 @@ char	*saml_cert_b64(const char *pem);
 /* PEM text from base64 DER (whitespace ignored); malloc'd or NULL. */
 char	*saml_cert_pem_from_b64(const char *b64);
 
-/* XML text escaping into b (& < > " and control characters refused). */
+/*
+ * XML text escaping into b, in exclusive c14n's canonical form (& < > CR);
+ * IDG_INVALID for what XML cannot carry (bad UTF-8, control characters).
+ */
 int	 saml_xml_escape(struct idg_buf *b, const char *s);
-/* An attribute: a space, name="v escaped". IDG_OK or IDG_ERR. */
+/* An attribute: a space, name="v escaped" (canonical form). IDG_OK or IDG_ERR. */
 int	 saml_xml_attr(struct idg_buf *b, const char *name, const char *v);
 void	 saml_seterr(char *err, size_t errsz, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -101,36 +101,118 @@ saml_sign_element(struct idg_saml_idp *idp, xmlDoc *doc, xmlNode *el, const char
 	return rc;
 }
 
+/* ---- signing our own canonical text ---- */
+
+#define ALG_C14N	"http://www.w3.org/2001/10/xml-exc-c14n#"
+#define ALG_RSA_SHA256	"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+#define ALG_ENVELOPED	"http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+#define ALG_SHA256	"http://www.w3.org/2001/04/xmlenc#sha256"
+#define XML_DECL	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+
+/*
+ * SignedInfo of one same-document reference. With its namespace declaration
+ * it is its own exclusive c14n form (what a verifier signs: SignedInfo
+ * alone); without, it is what sits inside <Signature xmlns=...>, where the
+ * declaration would be redundant and a canonical parent would drop it.
+ */
+static int
+signed_info(struct idg_buf *b, bool alone, const char *id, const char *digest_b64)
+{
+	return idg_buf_printf(b, "<SignedInfo%s><CanonicalizationMethod Algorithm=\"" ALG_C14N
+	    "\"></CanonicalizationMethod><SignatureMethod Algorithm=\"" ALG_RSA_SHA256
+	    "\"></SignatureMethod><Reference URI=\"#%s\"><Transforms><Transform Algorithm=\""
+	    ALG_ENVELOPED "\"></Transform><Transform Algorithm=\"" ALG_C14N "\"></Transform>"
+	    "</Transforms><DigestMethod Algorithm=\"" ALG_SHA256 "\"></DigestMethod><DigestValue>"
+	    "%s</DigestValue></Reference></SignedInfo>", alone ? " xmlns=\"" NS_DS "\"" : "", id,
+	    digest_b64);
+}
+
+/*
+ * Appends to out the element el (ID id) with its enveloped signature put at
+ * offset at (after its Issuer, core 5.4.1). Everything in this file writes
+ * XML that is already in exclusive c14n form (saml_xml_escape, attributes
+ * in canonical order, namespaces declared where c14n renders them, no empty
+ * element tags, no whitespace), so the digest is over el's own bytes and
+ * no parser or c14n engine is needed: SHA-256 digest, RSA-SHA256 over
+ * SignedInfo's canonical form, the certificate in KeyInfo. The element's
+ * canonical form with this signature inside stays its own bytes too, so
+ * the Response can be signed the same way around a signed assertion.
+ */
+static int
+sign_text(struct idg_saml_idp *idp, const struct idg_buf *el, size_t at, const char *id,
+    struct idg_buf *out)
+{
+	uint8_t md[IDG_SHA256_LEN], sig[1024];
+	char dv[48], sv[4 * sizeof(sig) / 3 + 4];
+	size_t siglen = sizeof(sig);
+	struct idg_buf si;
+	EVP_MD_CTX *mc;
+	int rc;
+
+	if (el->data == NULL || at > el->len || EVP_PKEY_get_size(idp->key) > (int)sizeof(sig))
+		return IDG_ERR;
+	idg_sha256(el->data, el->len, md);
+	EVP_EncodeBlock((unsigned char *)dv, md, sizeof(md));
+	idg_buf_init(&si, 4096);
+	rc = signed_info(&si, true, id, dv);
+	mc = rc == IDG_OK ? EVP_MD_CTX_new() : NULL;
+	if (mc == NULL || EVP_DigestSignInit(mc, NULL, EVP_sha256(), NULL, idp->key) != 1 ||
+	    EVP_DigestSign(mc, sig, &siglen, (const unsigned char *)si.data, si.len) != 1)
+		rc = IDG_ERR;
+	EVP_MD_CTX_free(mc);
+	idg_buf_free(&si);
+	if (rc != IDG_OK)
+		return IDG_ERR;
+	EVP_EncodeBlock((unsigned char *)sv, sig, (int)siglen);
+	rc = idg_buf_add(out, el->data, at);
+	if (rc == IDG_OK)
+		rc = idg_buf_adds(out, "<Signature xmlns=\"" NS_DS "\">");
+	if (rc == IDG_OK)
+		rc = signed_info(out, false, id, dv);
+	if (rc == IDG_OK)
+		rc = idg_buf_printf(out, "<SignatureValue>%s</SignatureValue><KeyInfo><X509Data>"
+		    "<X509Certificate>%s</X509Certificate></X509Data></KeyInfo></Signature>", sv,
+		    idp->cert_b64);
+	if (rc == IDG_OK)
+		rc = idg_buf_add(out, el->data + at, el->len - at);
+	return rc;
+}
+
 /* ---- writing ---- */
 
-/* <samlp:Response ...><saml:Issuer/>, then Status (top and second level). */
+/*
+ * <samlp:Response ...><saml:Issuer/>, then Status (top and second level);
+ * *issuer_end: where the Response's signature goes.
+ */
 static int
 response_head(struct idg_buf *b, struct idg_saml_idp *idp, const struct idg_saml_authn *req,
     const char *rid, const char *t_now, const char *top, const char *second,
-    const char *message)
+    const char *message, size_t *issuer_end)
 {
 	int rc;
 
-	rc = idg_buf_printf(b, "<samlp:Response xmlns:samlp=\"" NS_SAMLP "\" xmlns:saml=\""
-	    NS_SAML "\" ID=\"%s\"", rid);
-	if (rc == IDG_OK && req->request_id[0] != '\0')
-		rc = saml_xml_attr(b, "InResponseTo", req->request_id);
-	if (rc == IDG_OK)
-		rc = idg_buf_printf(b, " Version=\"2.0\" IssueInstant=\"%s\"", t_now);
+	rc = idg_buf_adds(b, "<samlp:Response xmlns:samlp=\"" NS_SAMLP "\"");
 	if (rc == IDG_OK)
 		rc = saml_xml_attr(b, "Destination", req->acs_url);
 	if (rc == IDG_OK)
-		rc = idg_buf_adds(b, "><saml:Issuer>");
+		rc = idg_buf_printf(b, " ID=\"%s\"", rid);
+	if (rc == IDG_OK && req->request_id[0] != '\0')
+		rc = saml_xml_attr(b, "InResponseTo", req->request_id);
+	if (rc == IDG_OK)
+		rc = idg_buf_printf(b, " IssueInstant=\"%s\" Version=\"2.0\">"
+		    "<saml:Issuer xmlns:saml=\"" NS_SAML "\">", t_now);
 	if (rc == IDG_OK)
 		rc = saml_xml_escape(b, idp->urls.entity_id);
 	if (rc == IDG_OK)
-		rc = idg_buf_printf(b, "</saml:Issuer><samlp:Status><samlp:StatusCode Value=\"%s\"",
-		    top);
+		rc = idg_buf_adds(b, "</saml:Issuer>");
+	*issuer_end = b->len;
+	if (rc == IDG_OK)
+		rc = idg_buf_printf(b, "<samlp:Status><samlp:StatusCode Value=\"%s\">", top);
 	if (rc == IDG_OK && second != NULL)
-		rc = idg_buf_printf(b, "><samlp:StatusCode Value=\"%s\"/></samlp:StatusCode>",
+		rc = idg_buf_printf(b, "<samlp:StatusCode Value=\"%s\"></samlp:StatusCode>",
 		    second);
-	else if (rc == IDG_OK)
-		rc = idg_buf_adds(b, "/>");
+	if (rc == IDG_OK)
+		rc = idg_buf_adds(b, "</samlp:StatusCode>");
 	if (rc == IDG_OK && message != NULL) {
 		rc = idg_buf_adds(b, "<samlp:StatusMessage>");
 		if (rc == IDG_OK)
@@ -157,13 +239,13 @@ attributes(struct idg_buf *b, const struct idg_saml_subject *s)
 		if (a->name == NULL || !idg_utf8_valid(a->name))
 			return IDG_INVALID;
 		rc = idg_buf_adds(b, "<saml:Attribute");
+		if (rc == IDG_OK && a->friendly_name != NULL)
+			rc = saml_xml_attr(b, "FriendlyName", a->friendly_name);
 		if (rc == IDG_OK)
 			rc = saml_xml_attr(b, "Name", a->name);
 		if (rc == IDG_OK)
 			rc = saml_xml_attr(b, "NameFormat", a->name_format ? a->name_format :
 			    ATTR_BASIC);
-		if (rc == IDG_OK && a->friendly_name != NULL)
-			rc = saml_xml_attr(b, "FriendlyName", a->friendly_name);
 		if (rc == IDG_OK)
 			rc = idg_buf_adds(b, ">");
 		for (size_t j = 0; j < a->n_values && rc == IDG_OK; j++) {
@@ -187,20 +269,24 @@ struct times {
 	char now[32], nb[32], noa[32], authn[32];
 };
 
+/* The assertion; *issuer_end: where its signature goes. */
 static int
 assertion(struct idg_buf *b, struct idg_saml_idp *idp, const struct saml_sp *sp,
     const struct idg_saml_authn *req, const struct idg_saml_subject *s, const char *aid,
-    const struct times *t)
+    const struct times *t, size_t *issuer_end)
 {
 	int rc;
 
 	/* its own namespace declaration: it may be encrypted, i.e. serialised alone */
 	rc = idg_buf_printf(b, "<saml:Assertion xmlns:saml=\"" NS_SAML "\" ID=\"%s\" "
-	    "Version=\"2.0\" IssueInstant=\"%s\"><saml:Issuer>", aid, t->now);
+	    "IssueInstant=\"%s\" Version=\"2.0\"><saml:Issuer>", aid, t->now);
 	if (rc == IDG_OK)
 		rc = saml_xml_escape(b, idp->urls.entity_id);
 	if (rc == IDG_OK)
-		rc = idg_buf_printf(b, "</saml:Issuer><saml:Subject><saml:NameID Format=\"%s\"",
+		rc = idg_buf_adds(b, "</saml:Issuer>");
+	*issuer_end = b->len;
+	if (rc == IDG_OK)
+		rc = idg_buf_printf(b, "<saml:Subject><saml:NameID Format=\"%s\"",
 		    saml_nameid_uri(s->nameid_format));
 	/* core 8.3.7: a persistent identifier is qualified by both parties */
 	if (rc == IDG_OK && s->nameid_format == IDG_SAML_NAMEID_PERSISTENT) {
@@ -214,14 +300,17 @@ assertion(struct idg_buf *b, struct idg_saml_idp *idp, const struct saml_sp *sp,
 		rc = saml_xml_escape(b, s->nameid);
 	/* profiles 4.1.4.2: bearer confirmation bound to the ACS, a time and the request */
 	if (rc == IDG_OK)
-		rc = idg_buf_printf(b, "</saml:NameID><saml:SubjectConfirmation Method=\""
-		    CM_BEARER "\"><saml:SubjectConfirmationData NotOnOrAfter=\"%s\"", t->noa);
-	if (rc == IDG_OK)
-		rc = saml_xml_attr(b, "Recipient", req->acs_url);
+		rc = idg_buf_adds(b, "</saml:NameID><saml:SubjectConfirmation Method=\""
+		    CM_BEARER "\"><saml:SubjectConfirmationData");
 	if (rc == IDG_OK && req->request_id[0] != '\0')
 		rc = saml_xml_attr(b, "InResponseTo", req->request_id);
 	if (rc == IDG_OK)
-		rc = idg_buf_printf(b, "/></saml:SubjectConfirmation></saml:Subject>"
+		rc = idg_buf_printf(b, " NotOnOrAfter=\"%s\"", t->noa);
+	if (rc == IDG_OK)
+		rc = saml_xml_attr(b, "Recipient", req->acs_url);
+	if (rc == IDG_OK)
+		rc = idg_buf_printf(b, "></saml:SubjectConfirmationData></saml:SubjectConfirmation>"
+		    "</saml:Subject>"
 		    "<saml:Conditions NotBefore=\"%s\" NotOnOrAfter=\"%s\">"
 		    "<saml:AudienceRestriction><saml:Audience>", t->nb, t->noa);
 	if (rc == IDG_OK)
@@ -259,6 +348,7 @@ encrypt_assertion(xmlDoc *doc, xmlNode *el, const struct saml_sp *sp)
 	unsigned char ek_raw[1024];
 	size_t ek_len = sizeof(ek_raw);
 	xmlNode *ed, *ki, *ek, *ki2, *x509, *cert, *cv, *wrap;
+	xmlNs *ns;
 	xmlSecEncCtx *ctx = NULL;
 	EVP_PKEY_CTX *pc = NULL;
 	char *ek_b64 = NULL;
@@ -280,7 +370,10 @@ encrypt_assertion(xmlDoc *doc, xmlNode *el, const struct saml_sp *sp)
 	wrap = xmlNewDocNode(doc, NULL, (const xmlChar *)"EncryptedAssertion", NULL);
 	if (wrap == NULL)
 		goto out_placed;
-	xmlSetNs(wrap, xmlSearchNsByHref(doc, ed->parent, (const xmlChar *)NS_SAML));
+	ns = xmlSearchNsByHref(doc, ed->parent, (const xmlChar *)NS_SAML);
+	if (ns == NULL)	/* declared on the Issuer only: on the Response then */
+		ns = xmlNewNs(ed->parent, (const xmlChar *)NS_SAML, (const xmlChar *)"saml");
+	xmlSetNs(wrap, ns);
 	xmlReplaceNode(ed, wrap);
 	xmlAddChild(wrap, ed);
 	pc = EVP_PKEY_CTX_new(sp->enc_key, NULL);
@@ -317,16 +410,39 @@ out:
 
 /* ---- the message ---- */
 
+/* Fills out with the base64 of xml for the POST binding to the request's ACS. */
+static int
+post_out(const struct idg_saml_authn *req, const char *rid, const void *xml, size_t len,
+    struct idg_saml_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->binding = IDG_SAML_BINDING_POST;
+	out->param_name = "SAMLResponse";
+	idg_strlcpy(out->message_id, rid, sizeof(out->message_id));
+	out->url = strdup(req->acs_url);
+	out->value = saml_b64_encode(xml, len);
+	if (req->has_relay_state)
+		out->relay_state = strdup(req->relay_state);
+	if (out->url == NULL || out->value == NULL ||
+	    (req->has_relay_state && out->relay_state == NULL)) {
+		idg_saml_out_free(out);
+		return IDG_ERR;
+	}
+	return IDG_OK;
+}
+
 /*
- * Parses xml (our own text), signs and encrypts as asked, and fills out
- * with the base64 of the result for the POST binding.
+ * An encrypted assertion: xml (our own text) is parsed, the assertion
+ * signed with xmlsec when asked, then encrypted, then the Response signed
+ * when asked.
  */
 static int
-finish(struct idg_saml_idp *idp, const struct saml_sp *sp, const struct idg_saml_authn *req,
-    const struct idg_buf *xml, const char *rid, const char *aid, struct idg_saml_out *out)
+finish_encrypted(struct idg_saml_idp *idp, const struct saml_sp *sp,
+    const struct idg_saml_authn *req, const struct idg_buf *xml, const char *rid,
+    const char *aid, struct idg_saml_out *out)
 {
 	xmlDoc *doc;
-	xmlNode *root, *as = NULL;
+	xmlNode *root, *as;
 	xmlChar *dump = NULL;
 	int len = 0, rc = IDG_ERR;
 
@@ -335,44 +451,21 @@ finish(struct idg_saml_idp *idp, const struct saml_sp *sp, const struct idg_saml
 	if (doc == NULL)
 		return IDG_INVALID;	/* a value the escaping could not make XML */
 	root = xmlDocGetRootElement(doc);
-	if (aid != NULL)
-		as = saml_child(root, NS_SAML, "Assertion");
-	if (aid != NULL && as == NULL)
+	as = saml_child(root, NS_SAML, "Assertion");
+	if (as == NULL)
 		goto out;
-	/*
-	 * Profiles 4.1.3.5: over POST each assertion is signed, by itself or by
-	 * the Response around it. The assertion is signed first, so the
-	 * Response's digest covers its signature, and before encryption.
-	 */
-	if (as != NULL && (sp->sign_assertion || !sp->sign_response) &&
+	/* signed before it is encrypted, so the Response's digest covers the result */
+	if ((sp->sign_assertion || !sp->sign_response) &&
 	    saml_sign_element(idp, doc, as, aid) != IDG_OK)
 		goto out;
-	if (as != NULL && sp->encrypt_assertion && encrypt_assertion(doc, as, sp) != IDG_OK)
+	if (encrypt_assertion(doc, as, sp) != IDG_OK)
 		goto out;
-	/* an error Response, with no assertion, is always signed */
-	if ((as == NULL || sp->sign_response) && saml_sign_element(idp, doc, root, rid) != IDG_OK)
+	if (sp->sign_response && saml_sign_element(idp, doc, root, rid) != IDG_OK)
 		goto out;
 	xmlDocDumpMemoryEnc(doc, &dump, &len, "UTF-8");
-	if (dump == NULL)
-		goto out;
-	memset(out, 0, sizeof(*out));
-	out->binding = IDG_SAML_BINDING_POST;
-	out->param_name = "SAMLResponse";
-	idg_strlcpy(out->message_id, rid, sizeof(out->message_id));
-	out->url = strdup(req->acs_url);
-	out->value = saml_b64_encode(dump, (size_t)len);
-	if (req->has_relay_state)
-		out->relay_state = strdup(req->relay_state);
-	if (out->url == NULL || out->value == NULL ||
-	    (req->has_relay_state && out->relay_state == NULL)) {
-		idg_saml_out_free(out);
-		goto out;
-	}
-	rc = IDG_OK;
+	if (dump != NULL)
+		rc = post_out(req, rid, dump, (size_t)len, out);
 out:
-	if (rc != IDG_OK)
-		log_error("%s: building the Response for %s failed", idp->urls.entity_id,
-		    sp->entity_id);
 	xmlFree(dump);
 	xmlFreeDoc(doc);
 	return rc;
@@ -384,9 +477,10 @@ idg_saml_response(struct idg_saml_idp *idp, const struct idg_saml_authn *req,
     struct idg_saml_out *out)
 {
 	struct saml_sp *sp;
-	struct idg_buf b;
+	struct idg_buf as, resp, doc;
 	struct times t;
 	char rid[40], aid[40];
+	size_t as_at = 0, resp_at = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -405,17 +499,41 @@ idg_saml_response(struct idg_saml_idp *idp, const struct idg_saml_authn *req,
 	saml_time_fmt(now - skew_s, t.nb, sizeof(t.nb));
 	saml_time_fmt(now + lifetime_s, t.noa, sizeof(t.noa));
 	saml_time_fmt(s->authn_instant ? s->authn_instant : now, t.authn, sizeof(t.authn));
-	idg_buf_init(&b, IDG_SAML_MAX_XML_BYTES);
-	rc = response_head(&b, idp, req, rid, t.now, SAML_STATUS("Success"), NULL, NULL);
+	idg_buf_init(&as, IDG_SAML_MAX_XML_BYTES);
+	idg_buf_init(&resp, IDG_SAML_MAX_XML_BYTES);
+	idg_buf_init(&doc, IDG_SAML_MAX_XML_BYTES);
+	/*
+	 * Profiles 4.1.3.5: over POST each assertion is signed, by itself or by
+	 * the Response around it. The assertion is signed first, so the
+	 * Response's digest covers its signature.
+	 */
+	rc = assertion(&as, idp, sp, req, s, aid, &t, &as_at);
 	if (rc == IDG_OK)
-		rc = assertion(&b, idp, sp, req, s, aid, &t);
+		rc = response_head(&resp, idp, req, rid, t.now, SAML_STATUS("Success"), NULL, NULL,
+		    &resp_at);
+	if (rc == IDG_OK && !sp->encrypt_assertion && (sp->sign_assertion || !sp->sign_response))
+		rc = sign_text(idp, &as, as_at, aid, &resp);
+	else if (rc == IDG_OK)
+		rc = idg_buf_add(&resp, as.data, as.len);
 	if (rc == IDG_OK)
-		rc = idg_buf_adds(&b, "</samlp:Response>");
+		rc = idg_buf_adds(&resp, "</samlp:Response>");
 	if (rc == IDG_OK)
-		rc = finish(idp, sp, req, &b, rid, aid, out);
-	else if (rc == IDG_ERR)
+		rc = idg_buf_adds(&doc, XML_DECL);
+	if (rc == IDG_OK && sp->encrypt_assertion)
+		rc = finish_encrypted(idp, sp, req, &resp, rid, aid, out);
+	else if (rc == IDG_OK) {
+		rc = sp->sign_response ? sign_text(idp, &resp, resp_at, rid, &doc) :
+		    idg_buf_add(&doc, resp.data, resp.len);
+		if (rc == IDG_OK)
+			rc = post_out(req, rid, doc.data, doc.len, out);
+	} else if (rc == IDG_ERR)
 		rc = IDG_INVALID;	/* a value XML cannot carry, or too long */
-	idg_buf_free(&b);
+	if (rc != IDG_OK && rc != IDG_INVALID)
+		log_error("%s: building the Response for %s failed", idp->urls.entity_id,
+		    sp->entity_id);
+	idg_buf_free(&as);
+	idg_buf_free(&resp);
+	idg_buf_free(&doc);
 	return rc;
 }
 
@@ -440,8 +558,9 @@ idg_saml_error_response(struct idg_saml_idp *idp, const struct idg_saml_authn *r
 		    SAML_STATUS("RequestUnsupported") },
 	};
 	struct saml_sp *sp;
-	struct idg_buf b;
+	struct idg_buf b, doc;
 	char rid[40], t_now[32];
+	size_t at = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -457,11 +576,22 @@ idg_saml_error_response(struct idg_saml_idp *idp, const struct idg_saml_authn *r
 		message = NULL;
 	saml_time_fmt(now, t_now, sizeof(t_now));
 	idg_buf_init(&b, IDG_SAML_MAX_XML_BYTES);
-	rc = response_head(&b, idp, req, rid, t_now, codes[st].top, codes[st].second, message);
+	idg_buf_init(&doc, IDG_SAML_MAX_XML_BYTES);
+	/* an error Response, with no assertion, is always signed */
+	rc = response_head(&b, idp, req, rid, t_now, codes[st].top, codes[st].second, message,
+	    &at);
 	if (rc == IDG_OK)
 		rc = idg_buf_adds(&b, "</samlp:Response>");
 	if (rc == IDG_OK)
-		rc = finish(idp, sp, req, &b, rid, NULL, out);
+		rc = idg_buf_adds(&doc, XML_DECL);
+	if (rc == IDG_OK)
+		rc = sign_text(idp, &b, at, rid, &doc);
+	if (rc == IDG_OK)
+		rc = post_out(req, rid, doc.data, doc.len, out);
+	else
+		log_error("%s: building an error Response for %s failed", idp->urls.entity_id,
+		    sp->entity_id);
 	idg_buf_free(&b);
+	idg_buf_free(&doc);
 	return rc;
 }

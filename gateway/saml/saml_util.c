@@ -446,44 +446,77 @@ saml_text(const xmlNode *n, char *out, size_t outsz)
 	return true;
 }
 
-int
-saml_xml_escape(struct idg_buf *b, const char *s)
+/*
+ * Escapes s as exclusive c14n writes it (c14n 1.0 section 5.2): in text
+ * & < > and CR; in an attribute value & < " TAB LF CR. What is written
+ * with these is already canonical, so saml_resp.c can digest its own
+ * bytes. Refuses what XML 1.0 cannot carry (bad UTF-8, C0 controls other
+ * than TAB LF CR, U+FFFE and U+FFFF).
+ */
+static int
+xml_escape(struct idg_buf *b, const char *s, bool attr)
 {
+	const char *run = s;
 	int rc = IDG_OK;
 
+	if (!idg_utf8_valid(s))
+		return IDG_INVALID;
 	for (; *s != '\0' && rc == IDG_OK; s++) {
 		unsigned char c = (unsigned char)*s;
+		const char *rep = NULL;
 
 		switch (c) {
 		case '&':
-			rc = idg_buf_adds(b, "&amp;");
+			rep = "&amp;";
 			break;
 		case '<':
-			rc = idg_buf_adds(b, "&lt;");
+			rep = "&lt;";
 			break;
 		case '>':
-			rc = idg_buf_adds(b, "&gt;");
+			rep = attr ? NULL : "&gt;";
 			break;
 		case '"':
-			rc = idg_buf_adds(b, "&quot;");
+			rep = attr ? "&quot;" : NULL;
 			break;
-		case '\'':
-			rc = idg_buf_adds(b, "&apos;");
+		case '\t':
+			rep = attr ? "&#x9;" : NULL;
+			break;
+		case '\n':
+			rep = attr ? "&#xA;" : NULL;
+			break;
+		case '\r':
+			rep = "&#xD;";
+			break;
+		case 0xef:
+			if ((unsigned char)s[1] == 0xbf && ((unsigned char)s[2] & 0xfe) == 0xbe)
+				return IDG_INVALID;
 			break;
 		default:
-			/* XML 1.0 allows only tab, LF and CR below 0x20 */
-			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			if (c < 0x20)
 				return IDG_INVALID;
-			rc = idg_buf_add(b, s, 1);
 		}
+		if (rep == NULL)
+			continue;
+		rc = idg_buf_add(b, run, (size_t)(s - run));
+		if (rc == IDG_OK)
+			rc = idg_buf_adds(b, rep);
+		run = s + 1;
 	}
+	if (rc == IDG_OK)
+		rc = idg_buf_add(b, run, (size_t)(s - run));
 	return rc;
+}
+
+int
+saml_xml_escape(struct idg_buf *b, const char *s)
+{
+	return xml_escape(b, s, false);
 }
 
 int
 saml_xml_attr(struct idg_buf *b, const char *name, const char *v)
 {
-	if (idg_buf_printf(b, " %s=\"", name) != IDG_OK || saml_xml_escape(b, v) != IDG_OK ||
+	if (idg_buf_printf(b, " %s=\"", name) != IDG_OK || xml_escape(b, v, true) != IDG_OK ||
 	    idg_buf_adds(b, "\"") != IDG_OK)
 		return IDG_ERR;
 	return IDG_OK;

@@ -25,6 +25,10 @@
 #include <lasso/xml/saml-2.0/saml2_attribute_statement.h>
 #include <lasso/xml/saml-2.0/saml2_attribute_value.h>
 #include <lasso/xml/saml-2.0/samlp2_response.h>
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/xmldsig.h>
 #include <zlib.h>
 
 #include "gateway/saml/saml.h"
@@ -411,6 +415,186 @@ test_sso_post_signed(void **state)
 	idg_buf_free(&html);
 	idg_saml_out_free(&o);
 	idg_saml_out_free(&o);		/* safe twice */
+	free(b64);
+	free(id);
+}
+
+/* ---- the Response is its own canonical form ---- */
+
+/* Registers every ID attribute of the tree, for same-document references. */
+static void
+add_ids(xmlDoc *doc, xmlNode *n)
+{
+	for (; n != NULL; n = n->next) {
+		xmlAttr *id;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if ((id = xmlHasProp(n, (const xmlChar *)"ID")) != NULL) {
+			xmlChar *v = xmlNodeGetContent((xmlNode *)id);
+
+			xmlAddID(NULL, doc, v, id);
+			xmlFree(v);
+		}
+		add_ids(doc, n->children);
+	}
+}
+
+/* Verifies every <ds:Signature> of the tree with xmlsec and the IdP's certificate. */
+static void
+verify_all(xmlNode *n, xmlSecKey *k, int *good, int *all)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrEqual(n->name, (const xmlChar *)"Signature") && n->ns != NULL &&
+		    xmlStrEqual(n->ns->href, (const xmlChar *)"http://www.w3.org/2000/09/xmldsig#")) {
+			xmlSecDSigCtx *c = xmlSecDSigCtxCreate(NULL);
+
+			c->signKey = xmlSecKeyDuplicate(k);
+			(*all)++;
+			if (xmlSecDSigCtxVerify(c, n) == 0 && c->status == xmlSecDSigStatusSucceeded)
+				(*good)++;
+			xmlSecDSigCtxDestroy(c);
+			continue;
+		}
+		verify_all(n->children, k, good, all);
+	}
+}
+
+/*
+ * idg_saml_response digests its own text (saml_resp.c, sign_text), which is
+ * right only if that text is its own exclusive c14n form. Checked here with
+ * libxml2's c14n, for values with every character c14n escapes, under each
+ * signing choice; then xmlsec verifies each signature and lasso, as SP1,
+ * reads the values back unchanged.
+ */
+static void
+test_response_canonical(void **state)
+{
+	static const char *const tricky_v[] = { "a&b<c>d\"e'f\tg\nh\ri ]]> j",
+	    "\xc3\xa9t\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x94\x91" };
+	static const struct idg_saml_attr tricky[] = {
+		{ "x&<\"y\t", NULL, "F\"r>i\ne&nd", tricky_v, 2 },
+	};
+	static const struct { bool as, resp; int sigs; } modes[] = {
+		{ true, true, 2 }, { true, false, 1 }, { false, true, 1 },
+	};
+	xmlSecKey *k = xmlSecCryptoAppKeyLoadMemory((const xmlSecByte *)F.idp_cert,
+	    (xmlSecSize)strlen(F.idp_cert), xmlSecKeyDataFormatCertPem, NULL, NULL, NULL);
+
+	assert_non_null(k);
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct idg_saml_sp_conf sc = F.spc[0];
+		struct idg_saml_subject s = { "al&ce<\"'>@example.com", IDG_SAML_NAMEID_EMAIL,
+		    tricky, 1, "_s&1", time(NULL) - 5, IDG_SAML_AC_PPT };
+		struct idg_saml_idp *idp;
+		struct idg_saml_authn a;
+		struct idg_saml_out o;
+		struct idg_saml_msg_in in = { IDG_SAML_BINDING_POST, NULL, NULL, "rs" };
+		xmlChar *c14n = NULL;
+		xmlDoc *doc;
+		LassoLogin *l;
+		LassoSaml2Assertion *as;
+		char *b64, *id, *xml, err[256];
+		const char *body;
+		int good = 0, all = 0, len;
+
+		sc.sign_assertion = modes[m].as;
+		sc.sign_response = modes[m].resp;
+		assert_int_equal(idg_saml_idp_new(&F.conf, &sc, 1, &idp), IDG_OK);
+		id = fixture_sp_request(&F, 0, IDG_SAML_BINDING_POST, true, NULL, NULL, false,
+		    false, "rs", &b64);
+		in.message = b64;
+		assert_int_equal(idg_saml_authn_parse(idp, &in, time(NULL), 60, &a, err,
+		    sizeof(err)), IDG_OK);
+		assert_int_equal(idg_saml_response(idp, &a, &s, time(NULL), 300, 60, &o), IDG_OK);
+		xml = b64dec(o.value);
+		body = strchr(xml, '\n') + 1;	/* after the XML declaration */
+		doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);
+		assert_non_null(doc);
+		len = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &c14n);
+		assert_int_equal(len, (int)strlen(body));
+		assert_memory_equal(c14n, body, (size_t)len);
+		add_ids(doc, xmlDocGetRootElement(doc));
+		verify_all(xmlDocGetRootElement(doc), k, &good, &all);
+		assert_int_equal(all, modes[m].sigs);
+		assert_int_equal(good, modes[m].sigs);
+		xmlFree(c14n);
+		xmlFreeDoc(doc);
+
+		/* lasso as SP1 (it asks for both signatures only as we configure it) */
+		if (modes[m].as) {
+			LassoSaml2AttributeStatement *st;
+			LassoSaml2Attribute *at;
+			LassoSaml2AttributeValue *v;
+			LassoMiscTextNode *t;
+
+			assert_int_equal(sp_consume(0, o.value, &l), 0);
+			as = LASSO_SAML2_ASSERTION(lasso_login_get_assertion(l));
+			assert_string_equal(as->Subject->NameID->content, s.nameid);
+			st = as->AttributeStatement->data;
+			at = st->Attribute->data;
+			assert_string_equal(at->Name, tricky[0].name);
+			assert_string_equal(at->FriendlyName, tricky[0].friendly_name);
+			v = at->AttributeValue->data;
+			t = v->any->data;
+			assert_string_equal(t->content, tricky_v[0]);
+			v = at->AttributeValue->next->data;
+			t = v->any->data;
+			assert_string_equal(t->content, tricky_v[1]);
+			g_object_unref(as);
+			lasso_login_destroy(l);
+		}
+		/* one changed byte in the NameID, and no signature holds */
+		{
+			char *p = strstr(xml, ">al&amp;ce");
+
+			p[1] = 'A';
+			doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);
+			add_ids(doc, xmlDocGetRootElement(doc));
+			good = all = 0;
+			verify_all(xmlDocGetRootElement(doc), k, &good, &all);
+			assert_int_equal(all, modes[m].sigs);
+			assert_int_equal(good, 0);
+			xmlFreeDoc(doc);
+		}
+		free(xml);
+		idg_saml_out_free(&o);
+		free(b64);
+		free(id);
+		idg_saml_idp_free(idp);
+	}
+	xmlSecKeyDestroy(k);
+}
+
+/* What XML 1.0 cannot carry is refused, not written. */
+static void
+test_response_refuses_non_xml(void **state)
+{
+	static const char *const bad[] = { "a\x01b", "a\xef\xbf\xbf", "a\xef\xbf\xbe",
+	    "a\xc3\x28", "\xed\xa0\x80" };
+	struct idg_saml_authn a;
+	struct idg_saml_out o;
+	char *b64, *id;
+
+	id = fixture_sp_request(&F, 0, IDG_SAML_BINDING_POST, true, NULL, NULL, false, false,
+	    NULL, &b64);
+	assert_int_equal(parse_post(b64, NULL, time(NULL), &a), IDG_OK);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *v[] = { bad[i] };
+		struct idg_saml_attr at = { "x", NULL, NULL, v, 1 };
+		struct idg_saml_subject s = { "alice@example.com", IDG_SAML_NAMEID_EMAIL, &at, 1,
+		    "_s", 0, NULL };
+
+		assert_int_equal(idg_saml_response(F.idp, &a, &s, time(NULL), 300, 60, &o),
+		    IDG_INVALID);
+		assert_null(o.value);
+		s.n_attrs = 0;
+		s.nameid = bad[i];
+		assert_int_equal(idg_saml_response(F.idp, &a, &s, time(NULL), 300, 60, &o),
+		    IDG_INVALID);
+	}
 	free(b64);
 	free(id);
 }
@@ -1063,6 +1247,8 @@ main(void)
 		cmocka_unit_test(test_idp_new_refusals),
 		cmocka_unit_test(test_sso_redirect_signed),
 		cmocka_unit_test(test_sso_post_signed),
+		cmocka_unit_test(test_response_canonical),
+		cmocka_unit_test(test_response_refuses_non_xml),
 		cmocka_unit_test(test_sso_persistent_encrypted),
 		cmocka_unit_test(test_idp_initiated),
 		cmocka_unit_test(test_refuse_acs_and_sp),
