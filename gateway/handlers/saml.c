@@ -212,6 +212,9 @@ struct saml_job {
 	enum idg_saml_status	 err_status;
 	char			 qid[48];	/* the pending request's handle; "" until kept */
 	int64_t			 pending_at;	/* when the request was accepted */
+	int			 waits;		/* replay check and session read both out */
+	int			 replay_st;	/* IDG_OK, IDG_EXISTS (a replay), IDG_UNAVAILABLE */
+	int			 session_st;	/* as idg_auth_session gave it */
 	const char		*step_base;	/* to_step's target while the request is kept */
 	const char		*step;
 	/* the subject, for J_RESPOND */
@@ -445,6 +448,7 @@ fail_page(struct saml_job *j, const char *code)
 /* ---- SSO ---- */
 
 static void continue_sso(struct saml_job *j);
+static void sso_session(struct idg_req *r, int st);
 static void redirect_step(struct saml_job *j);
 
 static void
@@ -532,24 +536,42 @@ store_pending(struct saml_job *j)
 		pending_stored(j, IDG_UNAVAILABLE, NULL);
 }
 
+/* Both the replay check and the session read have answered. */
 static void
-replay_checked(void *arg, int status, struct redisReply *reply)
+sso_joined(struct saml_job *j)
 {
-	struct saml_job *j = arg;
-
-	attach(j->r, j);
-	if (status != IDG_OK) {
+	if (j->replay_st == IDG_UNAVAILABLE) {
 		fail_page(j, "session_store_unavailable");
 		return;
 	}
-	if (reply == NULL || reply->type == REDIS_REPLY_NIL) {
+	if (j->replay_st != IDG_OK) {
 		/* Seen before: a replay; nothing goes back to any URL. */
 		audit(j, "-", "saml_replayed");
 		fail_page(j, "saml_replayed");
 		return;
 	}
-	j->pending_at = idg_now();
-	continue_sso(j);
+	sso_session(j->r, j->session_st);
+}
+
+static void
+replay_checked(void *arg, int status, struct redisReply *reply)
+{
+	struct saml_job *j = arg;
+
+	j->replay_st = status != IDG_OK ? IDG_UNAVAILABLE :
+	    reply == NULL || reply->type == REDIS_REPLY_NIL ? IDG_EXISTS : IDG_OK;
+	if (--j->waits == 0)
+		sso_joined(j);
+}
+
+static void
+session_read(struct idg_req *r, int st)
+{
+	struct saml_job *j = r->hctx;
+
+	j->session_st = st;
+	if (--j->waits == 0)
+		sso_joined(j);
 }
 
 static void
@@ -557,7 +579,6 @@ parsed(struct saml_job *j)
 {
 	struct idg_req *r = j->r;
 	char key[80];
-	int st;
 
 	if (j->status != IDG_OK) {
 		const char *why = idg_saml_reason_code(j->authn.reason);
@@ -569,14 +590,22 @@ parsed(struct saml_job *j)
 		    "saml_request_invalid");
 		return;
 	}
-	/* Each request ID once (profiles 4.1.4.5); kept past the skew window. */
+	j->pending_at = idg_now();
+	/*
+	 * Each request ID once (profiles 4.1.4.5); kept past the skew window.
+	 * The check and the session read go out together, one round trip, and
+	 * nothing is answered before both are back (j stays with r: no reply
+	 * can free it meanwhile).
+	 */
 	hashed_key("sr", r->company_id, j->authn.sp_entity_id, j->authn.request_id, key,
 	    sizeof(key));
-	r->hctx = NULL;
-	st = idg_redis_command(r->w->redis, replay_checked, j, "SET %s 1 NX EX %d", key,
-	    2 * SKEW_S + 600);
-	if (st != IDG_PENDING)
-		replay_checked(j, IDG_UNAVAILABLE, NULL);
+	j->waits = 2;
+	if (idg_redis_command(r->w->redis, replay_checked, j, "SET %s 1 NX EX %d", key,
+	    2 * SKEW_S + 600) != IDG_PENDING) {
+		fail_page(j, "session_store_unavailable");
+		return;
+	}
+	idg_auth_session(r, session_read);
 }
 
 static void
@@ -627,12 +656,50 @@ h_sso(struct idg_req *r)
 static void
 responded(struct saml_job *j);
 
+/*
+ * The (session, SP) pairs this worker has written to their sl: set, so a
+ * user's repeated SSOs to one SP cost no Redis command. Direct-mapped: a
+ * pair pushed out is written again, which is harmless (SADD, EXPIRE). The
+ * set is written once with the session's absolute lifetime, so it outlives
+ * the session without being refreshed; a logout ends the session, whose id
+ * never comes back. Loop thread only.
+ */
+#define SL_SLOTS 4096
+static uint64_t sl_seen[SL_SLOTS];
+
+static bool
+sl_known(const char *key, const char *member, uint64_t *h)
+{
+	uint8_t d[IDG_SHA256_LEN];
+	struct idg_buf m;
+
+	idg_buf_init(&m, 8192);
+	idg_buf_printf(&m, "%s|%s", key, member);
+	idg_sha256(m.data != NULL ? m.data : "", m.len, d);
+	idg_buf_free(&m);
+	memcpy(h, d, sizeof(*h));
+	*h |= 1;	/* never 0, an empty slot */
+	return sl_seen[*h % SL_SLOTS] == *h;
+}
+
+/* Remembers the pair once Redis has both the member and the expiry. */
+static void
+sl_added(void *arg, int status, struct redisReply *reply)
+{
+	uint64_t h = (uint64_t)(uintptr_t)arg;
+
+	if (status == IDG_OK && reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer == 1)
+		sl_seen[h % SL_SLOTS] = h;
+}
+
 static void
 sso_recorded(void *arg, int status)
 {
 	struct saml_job *j = arg;
 	struct idg_req *r = j->r;
 	char key[80], member[2048], ttl[16];
+	uint64_t h;
 	int st;
 
 	attach(r, j);
@@ -640,14 +707,17 @@ sso_recorded(void *arg, int status)
 		fail_page(j, "store_unavailable");
 		return;
 	}
-	/* The session's SPs, for single logout. */
+	/* The session's SPs, for single logout: once per session and SP. */
 	hashed_key("sl", r->session.id, NULL, NULL, key, sizeof(key));
 	snprintf(member, sizeof(member), "%s\t%s\t%d\t%s", j->authn.sp_entity_id, j->nameid,
 	    (int)j->authn.nameid_format, j->sindex);
-	snprintf(ttl, sizeof(ttl), "%d", r->w->cfg->session_absolute_lifetime_s);
-	st = idg_redis_command(r->w->redis, ignore, NULL, "SADD %s %s", key, member);
-	if (st == IDG_PENDING)
-		idg_redis_command(r->w->redis, ignore, NULL, "EXPIRE %s %s", key, ttl);
+	if (!sl_known(key, member, &h)) {
+		snprintf(ttl, sizeof(ttl), "%d", r->w->cfg->session_absolute_lifetime_s);
+		st = idg_redis_command(r->w->redis, ignore, NULL, "SADD %s %s", key, member);
+		if (st == IDG_PENDING)
+			idg_redis_command(r->w->redis, sl_added, (void *)(uintptr_t)h,
+			    "EXPIRE %s %s", key, ttl);
+	}
 	if (j->qid[0] != '\0') {
 		hashed_key("sq", j->qid, NULL, NULL, key, sizeof(key));
 		idg_redis_command(r->w->redis, ignore, NULL, "DEL %s", key);
