@@ -83,13 +83,24 @@ int
 idg_buf_vprintf(struct idg_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
+	size_t room = b->cap - b->len;	/* with the terminator's byte */
 	int n, st;
 
+	/* Straight into the room left when it is enough (one pass), else measured. */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		if (b->data != NULL)
+			b->data[b->len] = '\0';
 		return IDG_ERR;
+	}
+	if ((size_t)n < room) {
+		b->len += (size_t)n;	/* cap <= max_bytes + 1: within the limit */
+		return IDG_OK;
+	}
+	if (b->data != NULL)
+		b->data[b->len] = '\0';	/* the cut-off attempt is not kept */
 	if ((size_t)n > b->max_bytes - b->len)
 		return IDG_INVALID;
 	if ((st = grow(b, b->len + (size_t)n)) != IDG_OK)

@@ -42,26 +42,25 @@ idg_parse_long(const char *s, long min, long max, long *out)
 int
 idg_html_escape(struct idg_buf *b, const char *s)
 {
-	const char *p, *run = s;
 	int st;
 
-	for (p = s; *p != '\0'; p++) {
+	for (;;) {
+		size_t n = strcspn(s, "&<>\"'");	/* long clean runs: a base64 value */
 		const char *rep;
 
-		switch (*p) {
+		if ((st = idg_buf_add(b, s, n)) != IDG_OK || s[n] == '\0')
+			return st;
+		switch (s[n]) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		default: rep = "&#39;"; break;
 		}
-		if ((st = idg_buf_add(b, run, (size_t)(p - run))) != IDG_OK ||
-		    (st = idg_buf_adds(b, rep)) != IDG_OK)
+		if ((st = idg_buf_adds(b, rep)) != IDG_OK)
 			return st;
-		run = p + 1;
+		s += n + 1;
 	}
-	return idg_buf_add(b, run, (size_t)(p - run));
 }
 
 int
