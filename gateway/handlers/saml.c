@@ -1,6 +1,6 @@
 /*
  * saml.c - the tenant's SAML 2.0 IdP on the web (the protocol is in
- * gateway/saml/, lasso underneath):
+ * gateway/saml/):
  *
  *   GET      /saml/{id}/metadata          the IdP's metadata
  *   GET,POST /saml/{id}/sso               AuthnRequest (HTTP-Redirect, HTTP-POST)
@@ -9,12 +9,14 @@
  *                                         LogoutResponse to our propagation
  *   GET      /t/{id}/apps/{app}/launch    IdP-initiated SSO from the portal
  *
- * An accepted AuthnRequest is remembered twice in Redis: its ID, once
- * (replay cache, SET NX), and the request itself as pending (sq:) while the
- * user signs in or passes a step. The response goes out only once the SSO is
- * recorded (metering: audit event + active ID). The SPs a session has used
- * are kept in a Redis set (sl:) so a logout from one SP, or from the portal,
- * is propagated to the others through the browser (front channel).
+ * An accepted AuthnRequest's ID is remembered in Redis once (replay cache,
+ * SET NX, sent with the session read: one round trip), and the request
+ * itself as pending (sq:) only while the user signs in or passes a step.
+ * The response goes out only once the SSO is recorded (metering: audit
+ * event + active ID). The SPs a session has used are kept in a Redis set
+ * (sl:, written once per session and SP) so a logout from one SP, or from
+ * the portal, is propagated to the others through the browser (front
+ * channel).
  *
  * Redis keys:
  *   sr:<h(tenant, sp, request id)>  a request ID seen (replay), 2 * skew + 10 min
@@ -22,7 +24,7 @@
  *   sl:<h(session id)>              the session's SPs: "entity\tnameid\tformat\tindex"
  *   so:<h(state)>                   a logout in progress (JSON)
  *
- * Signing and parsing run on the work pool with one lasso IdP per pool
+ * Signing and parsing run on the work pool with one IdP object per pool
  * thread and tenant, cached per directory generation.
  */
 #include <stdio.h>
