@@ -258,12 +258,33 @@ idg_store_user_groups(struct idg_store *s, int64_t tenant_id, int64_t user_id,
 	return s->ops->user_groups(s, tenant_id, user_id, fn, arg);
 }
 
+static bool
+audit_event_valid(const struct idg_audit_event *e)
+{
+	return e != NULL && e->actor != NULL && e->action != NULL && e->result != NULL;
+}
+
 int
 idg_store_audit_append(struct idg_store *s, const struct idg_audit_event *e)
 {
-	if (e == NULL || e->actor == NULL || e->action == NULL || e->result == NULL)
+	if (!audit_event_valid(e))
 		return IDG_INVALID;
 	return s->ops->audit_append(s, e);
+}
+
+int
+idg_store_audit_append_many(struct idg_store *s, const struct idg_audit_event *e, int n)
+{
+	int i;
+
+	if (n < 0 || (n > 0 && e == NULL))
+		return IDG_INVALID;
+	for (i = 0; i < n; i++)
+		if (!audit_event_valid(&e[i]))
+			return IDG_INVALID;
+	if (n == 0)
+		return IDG_OK;
+	return s->ops->audit_append_many(s, e, n);
 }
 
 static bool

@@ -466,6 +466,16 @@ int	idg_store_license_days(struct idg_store *s, int64_t tenant_id, const char *f
 /* Audit log. */
 int	idg_store_audit_append(struct idg_store *s, const struct idg_audit_event *e);
 /*
+ * Appends e[0..n) in one transaction, with the effect of n calls of
+ * idg_store_audit_append in that order (each event's at, 0 = now, and its
+ * active_user_id mark): all are written, or none. Returns IDG_OK (also for
+ * n = 0, which writes nothing), IDG_INVALID when n < 0 or an event lacks
+ * actor, action or result (nothing is written), or the failure of the
+ * transaction (nothing is written; a caller may then retry one by one to
+ * keep the good events).
+ */
+int	idg_store_audit_append_many(struct idg_store *s, const struct idg_audit_event *e, int n);
+/*
  * Audit events of the tenant with from <= at < to, counted per Asia/Tokyo
  * day, action, result and, for "sso.*" actions only, target (the app):
  * fn(arg, day, action, result, target or NULL, count), ordered by those.

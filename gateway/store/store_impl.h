@@ -78,6 +78,9 @@ struct idg_store_ops {
 		    idg_group_each_fn *fn, void *arg);
 
 	int	(*audit_append)(struct idg_store *s, const struct idg_audit_event *e);
+	/* e[0..n), n >= 1, each checked by store.c: one transaction. */
+	int	(*audit_append_many)(struct idg_store *s, const struct idg_audit_event *e,
+		    int n);
 	int	(*audit_list)(struct idg_store *s, int64_t tenant_id, int limit,
 		    idg_audit_each_fn *fn, void *arg);
 	int	(*activity_mark)(struct idg_store *s, int64_t tenant_id, int64_t user_id,

@@ -2,8 +2,8 @@
  * test_store.c - the SQLite store (gateway/store) against a real database
  * file in a fresh temporary folder per test: migrations, the license pool
  * and contract rules, lockout arithmetic, the generation counter, bulk
- * import, groups, audit, two processes racing for the last license, and an
- * unwritable database. Not the CLI (tests/unit/cli).
+ * import, groups, audit (one by one and in groups), two processes racing
+ * for the last license, and an unwritable database. Not the CLI (tests/unit/cli).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +22,7 @@
 
 #include "gateway/store/store.h"
 #include "gateway/store/store_impl.h"
+#include "gateway/util/clock.h"
 #include "gateway/util/status.h"
 
 #define HASH "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
@@ -687,6 +688,209 @@ test_audit(void **state)
 	assert_true(a.last_at >= (int64_t)time(NULL) - 5);
 }
 
+/* The rows of one query through a separate connection, '|'-joined into buf. */
+static void
+sql_rows(const char *path, const char *q, char *buf, size_t n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+
+		len += (size_t)snprintf(buf + len, n - len, "%s|",
+		    t != NULL ? (const char *)t : "");
+		assert_true(len < n);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+#define AUDIT_ROWS "SELECT at || ',' || tenant_id || ',' || actor || ',' || action || ',' ||" \
+	" COALESCE(target, '~') || ',' || result || ',' || COALESCE(ip, '~') || ',' ||" \
+	" COALESCE(detail, '~') FROM audit_log ORDER BY id"
+#define ACTIVE_ROWS "SELECT tenant_id || ',' || month || ',' || user_id || ',' || first_at" \
+	" FROM monthly_active ORDER BY tenant_id, month, user_id"
+#define COUNT_ROWS "SELECT tenant_id || ',' || month || ',' || n FROM monthly_active_count" \
+	" ORDER BY tenant_id, month"
+
+struct batch_fx {
+	struct idg_tenant	t, t2;
+	struct idg_user		u1, u2, other, setup, report;
+};
+
+/* Two tenants, two person users, the first tenant's service accounts, a user of the second. */
+static void
+batch_people(struct idg_store *s, struct batch_fx *b)
+{
+	struct idg_license_numbers lic;
+
+	assert_int_equal(idg_store_tenant_create(s, "acme", "Acme", 20, HASH, HASH, &b->t), IDG_OK);
+	assert_int_equal(idg_store_tenant_create(s, "beta", "Beta", 20, HASH, HASH, &b->t2),
+	    IDG_OK);
+	assert_int_equal(idg_store_user_add(s, b->t.id, "u1@acme.example", "U1", HASH, false,
+	    &lic, &b->u1), IDG_OK);
+	assert_int_equal(idg_store_user_add(s, b->t.id, "u2@acme.example", "U2", HASH, false,
+	    &lic, &b->u2), IDG_OK);
+	assert_int_equal(idg_store_user_add(s, b->t2.id, "o@beta.example", "O", HASH, false,
+	    &lic, &b->other), IDG_OK);
+	assert_int_equal(idg_store_user_get_by_email(s, b->t.id, "setup@acme.idgate.invalid",
+	    &b->setup), IDG_OK);
+	assert_int_equal(idg_store_user_get_by_email(s, b->t.id, "report@acme.idgate.invalid",
+	    &b->report), IDG_OK);
+	assert_int_equal(b->setup.kind, IDG_USER_SERVICE_SETUP);
+	assert_int_equal(b->report.kind, IDG_USER_SERVICE_REPORT);
+}
+
+#define NOV 1796000000	/* 2026-11 in JST */
+#define DEC 1798000000	/* 2026-12 in JST */
+#define OLD 1640000000	/* 2021-12 in JST, away from now */
+
+static void
+batch_event(struct idg_audit_event *e, int64_t at, int64_t tenant_id, const char *action,
+    const char *target, int64_t user_id)
+{
+	memset(e, 0, sizeof(*e));
+	e->at = at;
+	e->tenant_id = tenant_id;
+	e->actor = "user:x";
+	e->action = action;
+	e->target = target;
+	e->result = "ok";
+	e->ip = user_id != 0 ? "192.0.2.7" : NULL;
+	e->detail = user_id == 0 ? "provider" : NULL;
+	e->active_user_id = user_id;
+}
+
+/*
+ * A group of events written at once gives the audit rows, monthly_active
+ * rows and counts of the same events written one by one, in both orders of
+ * a user's repeated month; service accounts and another tenant's user are
+ * audited and never marked.
+ */
+static void
+test_audit_append_many(void **state)
+{
+	struct fx *f = *state;
+	struct idg_audit_event ev[10];
+	struct batch_fx a, b;
+	struct idg_store *s2;
+	char path2[160], one[4096], many[4096];
+	int i, n = 0;
+
+	snprintf(path2, sizeof(path2), "%s/many.db", f->dir);
+	assert_int_equal(open_at(path2, &s2), IDG_OK);
+	assert_int_equal(idg_store_migrate(s2, NULL), IDG_OK);
+	batch_people(f->s, &a);
+	batch_people(s2, &b);
+	assert_int_equal(a.u1.id, b.u1.id);
+	assert_int_equal(a.setup.id, b.setup.id);
+
+	batch_event(&ev[n++], NOV + 10, a.t.id, "sso.saml", "crm", a.u1.id);
+	batch_event(&ev[n++], NOV + 5, a.t.id, "sso.oidc", "rp", a.u1.id);	/* earlier at */
+	batch_event(&ev[n++], NOV + 20, a.t.id, "signin.password", "setup", a.setup.id);
+	batch_event(&ev[n++], NOV + 21, a.t.id, "sso.saml", "reports", a.report.id);
+	batch_event(&ev[n++], NOV + 30, a.t.id, "sso.saml", "crm", a.other.id);
+	batch_event(&ev[n++], NOV + 40, 0, "tenant.create", "acme", 0);
+	batch_event(&ev[n++], DEC, a.t.id, "sso.saml", "crm", a.u1.id);
+	batch_event(&ev[n++], DEC + 1, a.t.id, "sso.saml", "crm", a.u2.id);
+	batch_event(&ev[n++], NOV + 50, a.t2.id, "sso.saml", "crm", a.other.id);
+	batch_event(&ev[n++], NOV + 60, a.t.id, "sso.saml", "crm", a.u2.id);
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(idg_store_audit_append(f->s, &ev[i]), IDG_OK);
+	assert_int_equal(idg_store_audit_append_many(s2, ev, n), IDG_OK);
+
+	sql_rows(f->path, AUDIT_ROWS, one, sizeof(one));
+	sql_rows(path2, AUDIT_ROWS, many, sizeof(many));
+	assert_string_equal(one, many);
+	assert_int_equal(sql_int(path2, "SELECT COUNT(*) FROM audit_log"), n);
+	sql_rows(f->path, ACTIVE_ROWS, one, sizeof(one));
+	sql_rows(path2, ACTIVE_ROWS, many, sizeof(many));
+	assert_string_equal(one, many);
+	/*
+	 * u1 and u2 in November and December, beta's own user in November: five
+	 * marks, u1's November one at its first event's at, not the earlier one.
+	 */
+	assert_int_equal(sql_int(path2, "SELECT COUNT(*) FROM monthly_active"), 5);
+	snprintf(one, sizeof(one), "SELECT first_at FROM monthly_active WHERE user_id = %lld"
+	    " AND month = '2026-11'", (long long)b.u1.id);
+	assert_int_equal(sql_int(path2, one), NOV + 10);
+	sql_rows(f->path, COUNT_ROWS, one, sizeof(one));
+	sql_rows(path2, COUNT_ROWS, many, sizeof(many));
+	assert_string_equal(one, many);
+	/* Service accounts are never marked. */
+	snprintf(one, sizeof(one), "SELECT COUNT(*) FROM monthly_active WHERE user_id IN"
+	    " (%lld, %lld)", (long long)b.setup.id, (long long)b.report.id);
+	assert_int_equal(sql_int(path2, one), 0);
+	assert_int_equal(idg_store_activity_count(s2, b.t.id, "2026-11", &i), IDG_OK);
+	assert_int_equal(i, 2);
+	idg_store_free(s2);
+	unlink(path2);
+	snprintf(one, sizeof(one), "%s-wal", path2);
+	unlink(one);
+	snprintf(one, sizeof(one), "%s-shm", path2);
+	unlink(one);
+}
+
+/* n = 1 is one append (at = 0 is now); n = 0 writes nothing; a bad group writes nothing. */
+static void
+test_audit_append_many_edges(void **state)
+{
+	struct fx *f = *state;
+	struct idg_audit_event ev[3];
+	struct batch_fx b;
+	char month[8], q[160];
+	int n;
+
+	batch_people(f->s, &b);
+	assert_int_equal(idg_store_audit_append_many(f->s, NULL, 0), IDG_OK);
+	assert_int_equal(idg_store_audit_append_many(f->s, ev, -1), IDG_INVALID);
+	assert_int_equal(sql_int(f->path, "SELECT COUNT(*) FROM audit_log"), 0);
+
+	batch_event(&ev[0], 0, b.t.id, "sso.saml", "crm", b.u1.id);
+	assert_int_equal(idg_store_audit_append_many(f->s, ev, 1), IDG_OK);
+	assert_int_equal(sql_int(f->path, "SELECT COUNT(*) FROM audit_log"), 1);
+	assert_true(sql_int(f->path, "SELECT at FROM audit_log") >= (long long)time(NULL) - 5);
+	idg_jst_month(sql_int(f->path, "SELECT at FROM audit_log"), month);
+	assert_int_equal(idg_store_activity_count(f->s, b.t.id, month, &n), IDG_OK);
+	assert_int_equal(n, 1);
+	snprintf(q, sizeof(q), "SELECT first_at = (SELECT at FROM audit_log) FROM monthly_active"
+	    " WHERE user_id = %lld AND month = '%s'", (long long)b.u1.id, month);
+	assert_int_equal(sql_int(f->path, q), 1);
+
+	/* An event without an action: refused before any write. */
+	batch_event(&ev[0], OLD, b.t.id, "sso.saml", "crm", b.u2.id);
+	batch_event(&ev[1], OLD, b.t.id, NULL, "crm", b.u2.id);
+	assert_int_equal(idg_store_audit_append_many(f->s, ev, 2), IDG_INVALID);
+	/* A failing insert in the middle: the whole group is rolled back, marks too. */
+	{
+		sqlite3 *db;
+
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER refuse_bad BEFORE INSERT ON"
+		    " audit_log WHEN NEW.target = 'bad' BEGIN SELECT RAISE(ABORT, 'bad'); END",
+		    NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	batch_event(&ev[1], OLD + 1, b.t.id, "sso.saml", "bad", b.u1.id);
+	batch_event(&ev[2], OLD + 2, b.t.id, "sso.saml", "crm", b.u1.id);
+	assert_int_not_equal(idg_store_audit_append_many(f->s, ev, 3), IDG_OK);
+	assert_int_equal(sql_int(f->path, "SELECT COUNT(*) FROM audit_log"), 1);
+	assert_int_equal(idg_store_activity_count(f->s, b.t.id, "2021-12", &n), IDG_OK);
+	assert_int_equal(n, 0);
+	/* The store is usable afterwards: the good events one by one. */
+	assert_int_equal(idg_store_audit_append_many(f->s, &ev[0], 1), IDG_OK);
+	assert_int_equal(idg_store_audit_append_many(f->s, &ev[2], 1), IDG_OK);
+	assert_int_equal(idg_store_activity_count(f->s, b.t.id, "2021-12", &n), IDG_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(sql_int(f->path, "SELECT COUNT(*) FROM audit_log"), 3);
+}
+
 /* Two processes race for the last license: exactly one gets it. */
 static void
 test_last_license_race(void **state)
@@ -803,6 +1007,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_append_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_append_many_edges, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_license_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
 	};
