@@ -34,6 +34,7 @@
 #include "gateway/store/store.h"
 #include "gateway/util/clock.h"
 #include "gateway/util/status.h"
+#include "tests/unit/sql_int.h"
 
 #define NUSERS		6
 #define GROUP		50
@@ -209,29 +210,13 @@ run_until(const struct call *c)
 }
 
 static long long
-count(const char *q)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open(F.path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static long long
 events(const struct idg_user *u, const char *target)
 {
 	char q[256];
 
 	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM audit_log WHERE actor = (SELECT email"
 	    " FROM users WHERE id = %lld) AND target = '%s'", (long long)u->id, target);
-	return count(q);
+	return sql_int(F.path, q);
 }
 
 static long long
@@ -241,7 +226,7 @@ marks(const struct idg_user *u)
 
 	snprintf(q, sizeof(q), "SELECT COUNT(*) FROM monthly_active WHERE user_id = %lld AND"
 	    " month = '%s'", (long long)u->id, F.month);
-	return count(q);
+	return sql_int(F.path, q);
 }
 
 /* The first SSO of the month; Redis is down, so the request waits for the store. */

@@ -25,6 +25,7 @@
 #include "gateway/store/store_impl.h"
 #include "gateway/util/clock.h"
 #include "gateway/util/status.h"
+#include "tests/unit/sql_int.h"
 
 #define HASH	"$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
 #define DAY	86400
@@ -87,23 +88,6 @@ teardown(void **state)
 }
 
 /* One integer from a query on a second connection. */
-static int64_t
-sql_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static int
 sql_exec(const char *path, const char *sql)
 {

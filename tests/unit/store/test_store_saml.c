@@ -25,10 +25,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sqlite3.h>
 
 #include "gateway/store/store.h"
 #include "gateway/util/status.h"
+#include "tests/unit/sql_int.h"
 
 #define HASH "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
 #define MD "<md:EntityDescriptor entityID=\"https://sp.example.com\"/>"
@@ -77,22 +77,6 @@ teardown(void **state)
 }
 
 /* One SQL query through a separate connection. */
-static long long
-sql_int(const char *path, const char *q)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static int64_t
 gen(struct fx *f)
 {
