@@ -629,20 +629,12 @@ app_seen(void *arg, const char *kind, const char *id)
 static void
 purge_sessions(struct cli *c, const char *company_id, int64_t tenant_id)
 {
-	const struct idg_config *cfg = c->cfg;
 	struct idg_redis_config rc;
 	char why[256];
 	long n = 0;
 	int st;
 
-	memset(&rc, 0, sizeof(rc));
-	rc.host = cfg->redis_host;
-	rc.port = cfg->redis_port;
-	rc.unix_socket = cfg->redis_unix_socket;
-	rc.database = cfg->redis_database;
-	rc.password = cfg->redis_password;
-	rc.connect_timeout_ms = cfg->redis_connect_timeout_ms;
-	rc.command_timeout_ms = cfg->redis_command_timeout_ms;
+	idg_config_redis(c->cfg, &rc);
 	st = idg_session_purge_tenants(&rc, &tenant_id, 1, &n, why, sizeof(why));
 	if (st != IDG_OK) {
 		fprintf(stderr, "warning: sessions_not_purged: the sessions of tenant %s were"

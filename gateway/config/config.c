@@ -24,6 +24,7 @@
 #include "../util/log.h"
 #include "../util/status.h"
 #include "../util/str.h"
+#include "../session/redis.h"
 
 enum ktype { K_INT, K_U32, K_BOOL, K_STR, K_PATH, K_LISTENERS, K_CIDRS, K_ENUM };
 
@@ -681,4 +682,17 @@ idg_config_apply_log(const struct idg_config *c, const char *component)
 
 	idg_log_level_parse(c->log_level, &lvl);
 	idg_log_setup(c->log_json, lvl, component);
+}
+
+void
+idg_config_redis(const struct idg_config *c, struct idg_redis_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->host = c->redis_host;
+	rc->port = c->redis_port;
+	rc->unix_socket = c->redis_unix_socket;
+	rc->database = c->redis_database;
+	rc->password = c->redis_password;
+	rc->connect_timeout_ms = c->redis_connect_timeout_ms;
+	rc->command_timeout_ms = c->redis_command_timeout_ms;
 }

@@ -140,4 +140,8 @@ void	idg_config_apply_log(const struct idg_config *c, const char *component);
 /* Wipes secrets held in c. */
 void	idg_config_wipe(struct idg_config *c);
 
+struct idg_redis_config;
+/* The Redis settings of c (pointers into c), for the event-loop and the blocking clients. */
+void	idg_config_redis(const struct idg_config *c, struct idg_redis_config *rc);
+
 #endif

@@ -305,20 +305,6 @@ reports_tenant(void *arg, const struct idg_tenant *t)
 	return 0;
 }
 
-/* The Redis settings of the configuration, for either kind of client. */
-static void
-redis_config(const struct idg_config *cfg, struct idg_redis_config *rc)
-{
-	memset(rc, 0, sizeof(*rc));
-	rc->host = cfg->redis_host;
-	rc->port = cfg->redis_port;
-	rc->unix_socket = cfg->redis_unix_socket;
-	rc->database = cfg->redis_database;
-	rc->password = cfg->redis_password;
-	rc->connect_timeout_ms = cfg->redis_connect_timeout_ms;
-	rc->command_timeout_ms = cfg->redis_command_timeout_ms;
-}
-
 struct cancelled {
 	int64_t	*ids;
 	int	 n, cap;
@@ -366,7 +352,7 @@ purge_cancelled_sessions(struct idg_worker *w, struct idg_store *s)
 	if (st == IDG_OK && c.oom)
 		st = IDG_ERR;
 	if (st == IDG_OK) {
-		redis_config(w->cfg, &rc);
+		idg_config_redis(w->cfg, &rc);
 		st = idg_session_purge_tenants(&rc, c.ids, c.n, &n, why, sizeof(why));
 		if (st != IDG_OK)
 			log_warn("sessions of cancelled tenants not purged: redis %s: %s",
@@ -757,7 +743,7 @@ idg_worker_run(const struct idg_config *cfg, const int *fds, int slot)
 		if (setup_listener(w, i, fds[i]) != IDG_OK)
 			goto out;
 
-	redis_config(cfg, &rc);
+	idg_config_redis(cfg, &rc);
 	sc.idle_timeout_s = cfg->session_idle_timeout_s;
 	sc.absolute_lifetime_s = cfg->session_absolute_lifetime_s;
 	if ((w->redis = idg_redis_new(w->base, &rc)) == NULL ||
