@@ -782,17 +782,3 @@ cli_assignment_row(void *arg, const char *kind, const char *who)
 	    who);
 	return 0;
 }
-
-/* See cli_impl.h. */
-void *
-cli_grow(void *v, int n, int *cap, size_t size, int first)
-{
-	int ncap;
-
-	if (n < *cap)
-		return v;
-	ncap = *cap > 0 ? *cap * 2 : first;
-	if ((v = realloc(v, (size_t)ncap * size)) != NULL)
-		*cap = ncap;
-	return v;
-}

@@ -26,6 +26,7 @@
 
 #include "../config/config.h"
 #include "../devices.h"
+#include "../util/buf.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/status.h"
@@ -246,7 +247,7 @@ users_row(void *arg, const struct idg_user *u)
 	struct users *us = arg;
 	struct uent *nv;
 
-	if ((nv = cli_grow(us->v, us->n, &us->cap, sizeof(*nv), 64)) == NULL)
+	if ((nv = idg_grow(us->v, us->n, &us->cap, sizeof(*nv), 64)) == NULL)
 		return 1;
 	us->v = nv;
 	us->v[us->n].id = u->id;
@@ -294,7 +295,7 @@ certs_row(void *arg, const struct idg_devcert *d)
 	struct certs *cs = arg;
 	struct idg_devcert *nv;
 
-	if ((nv = cli_grow(cs->v, cs->n, &cs->cap, sizeof(*nv), 16)) == NULL)
+	if ((nv = idg_grow(cs->v, cs->n, &cs->cap, sizeof(*nv), 16)) == NULL)
 		return 1;
 	cs->v = nv;
 	cs->v[cs->n++] = *d;
@@ -1216,7 +1217,7 @@ prereg_record(struct prereg *p, struct idg_csv_record *rec, const struct users *
 	}
 	for (i = 0; i < 3; i++)
 		trim(rec->fields[i]);
-	if ((nv = cli_grow(p->rows, p->n, &p->cap, sizeof(*nv), 64)) == NULL)
+	if ((nv = idg_grow(p->rows, p->n, &p->cap, sizeof(*nv), 64)) == NULL)
 		return IDG_ERR;
 	p->rows = nv;
 	r = &p->rows[p->n];
@@ -1365,7 +1366,7 @@ reqs_row(void *arg, const struct idg_device_request *r)
 	struct reqs *rs = arg;
 	struct idg_device_request *nv;
 
-	if ((nv = cli_grow(rs->v, rs->n, &rs->cap, sizeof(*nv), 16)) == NULL)
+	if ((nv = idg_grow(rs->v, rs->n, &rs->cap, sizeof(*nv), 16)) == NULL)
 		return 1;
 	rs->v = nv;
 	rs->v[rs->n++] = *r;

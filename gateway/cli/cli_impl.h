@@ -34,13 +34,6 @@ struct cli_opt {
 };
 
 /*
- * Room for one more element in v (n in use of *cap, each size bytes): v
- * itself while n < *cap, else v grown to twice *cap (first when *cap is 0)
- * with *cap updated. NULL when memory runs out (v is left as it was).
- */
-void	*cli_grow(void *v, int n, int *cap, size_t size, int first);
-
-/*
  * An app's assignments as `oidc client show` and `saml app show` print
  * them: with arr set, one {"kind", "email"|"group"} object each appended to
  * it; else "assigned:" lines on stdout. The callback of the store's

@@ -31,6 +31,7 @@
 #include "../session/redis.h"
 #include "../session/session.h"
 #include "../store/store.h"
+#include "../util/buf.h"
 #include "../util/clock.h"
 #include "../util/crypto.h"
 #include "../util/log.h"
@@ -319,15 +320,11 @@ cancelled_tenant(void *arg, const struct idg_tenant *t)
 
 	if (t->status != IDG_TENANT_CANCELLED)
 		return 0;
-	if (c->n == c->cap) {
-		if ((v = realloc(c->ids, (size_t)(c->cap > 0 ? c->cap * 2 : 16) *
-		    sizeof(*v))) == NULL) {
-			c->oom = true;
-			return 1;
-		}
-		c->ids = v;
-		c->cap = c->cap > 0 ? c->cap * 2 : 16;
+	if ((v = idg_grow(c->ids, c->n, &c->cap, sizeof(*v), 16)) == NULL) {
+		c->oom = true;
+		return 1;
 	}
+	c->ids = v;
 	c->ids[c->n++] = t->id;
 	return 0;
 }

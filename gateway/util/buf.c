@@ -134,3 +134,16 @@ idg_buf_take(struct idg_buf *b)
 	b->cap = 0;
 	return p;
 }
+
+void *
+idg_grow(void *v, int n, int *cap, size_t size, int first)
+{
+	int ncap;
+
+	if (n < *cap)
+		return v;
+	ncap = *cap > 0 ? *cap * 2 : first;
+	if ((v = realloc(v, (size_t)ncap * size)) != NULL)
+		*cap = ncap;
+	return v;
+}

@@ -33,4 +33,12 @@ int	idg_buf_vprintf(struct idg_buf *b, const char *fmt, va_list ap);
 /* Hands the NUL-terminated data to the caller (who frees it) and resets b. */
 char	*idg_buf_take(struct idg_buf *b);
 
+/*
+ * For arrays rather than bytes: room for one more element in v (n in use of
+ * *cap, each size bytes): v itself while n < *cap, else v grown to twice
+ * *cap (first when *cap is 0) with *cap updated. NULL when memory runs out
+ * (v is left as it was, still the caller's).
+ */
+void	*idg_grow(void *v, int n, int *cap, size_t size, int first);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * test_buf.c - gateway/util/buf.c: appends and printf within the room
  * already allocated and past it, the hard limit (an append that would pass
- * it leaves the buffer as it was, terminated), and take/reset.
+ * it leaves the buffer as it was, terminated), take/reset, and idg_grow.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -84,6 +84,28 @@ test_take_reset(void **state)
 	free(p);
 }
 
+static void
+test_grow(void **state)
+{
+	int *v = NULL, *nv, cap = 0, n;
+
+	(void)state;
+	for (n = 0; n < 100; n++) {
+		nv = idg_grow(v, n, &cap, sizeof(*v), 4);
+		assert_non_null(nv);
+		v = nv;
+		v[n] = n;
+		assert_true(cap > n);
+	}
+	assert_int_equal(cap, 128);	/* 4, 8, ..., 128 */
+	for (n = 0; n < 100; n++)
+		assert_int_equal(v[n], n);
+	/* room left: the same array, nothing changed */
+	assert_ptr_equal(idg_grow(v, 100, &cap, sizeof(*v), 4), v);
+	assert_int_equal(cap, 128);
+	free(v);
+}
+
 int
 main(void)
 {
@@ -91,6 +113,7 @@ main(void)
 		cmocka_unit_test(test_printf_grows),
 		cmocka_unit_test(test_printf_limit),
 		cmocka_unit_test(test_take_reset),
+		cmocka_unit_test(test_grow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
