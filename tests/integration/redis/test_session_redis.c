@@ -68,10 +68,10 @@ is_connected(void *arg)
 	return idg_redis_connected(arg);
 }
 
-static void
-fix_open(struct fix *f, int idle_s, int abs_s)
+/* The test server, with short timeouts: for the event-loop client and the purge. */
+static struct idg_redis_config
+test_cfg(void)
 {
-	struct idg_session_config scfg = { idle_s, abs_s };
 	struct idg_redis_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -79,6 +79,15 @@ fix_open(struct fix *f, int idle_s, int abs_s)
 	cfg.port = srv.port;
 	cfg.connect_timeout_ms = 300;
 	cfg.command_timeout_ms = 300;
+	return cfg;
+}
+
+static void
+fix_open(struct fix *f, int idle_s, int abs_s)
+{
+	struct idg_session_config scfg = { idle_s, abs_s };
+	struct idg_redis_config cfg = test_cfg();
+
 	f->base = event_base_new();
 	assert_non_null(f->base);
 	assert_non_null(f->r = idg_redis_new(f->base, &cfg));
@@ -486,26 +495,13 @@ test_index(void **state)
 	fix_close(&f);
 }
 
-static struct idg_redis_config
-purge_cfg(void)
-{
-	struct idg_redis_config cfg;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.host = "127.0.0.1";
-	cfg.port = srv.port;
-	cfg.connect_timeout_ms = 300;
-	cfg.command_timeout_ms = 300;
-	return cfg;
-}
-
 static void
 test_purge(void **state)
 {
 	enum { MORE = 1100 };	/* more than two batches of the purge */
 	struct fix f;
 	struct idg_session a, b, o, out;
-	struct idg_redis_config cfg = purge_cfg();
+	struct idg_redis_config cfg = test_cfg();
 	const int64_t ids[2] = { 21, 22 };	/* 22 has no index */
 	char ka[IDG_SESSION_KEY_LEN], kb[IDG_SESSION_KEY_LEN], k[IDG_SESSION_KEY_LEN];
 	char why[256];
@@ -571,7 +567,7 @@ test_purge(void **state)
 static void
 test_purge_hung(void **state)
 {
-	struct idg_redis_config cfg = purge_cfg();
+	struct idg_redis_config cfg = test_cfg();
 	const int64_t id = 21;
 	char why[256];
 	long n;
