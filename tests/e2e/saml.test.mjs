@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Gateway, Client, waitFor } from './harness.mjs';
+import { Gateway, Client, waitFor, sleep } from './harness.mjs';
 import { startSp, parseForm, submitForm, request, decodeSaml, SP_KINDS } from './sp/sp.mjs';
 
 const PW = 'Corr3ct-horse!';
@@ -309,6 +309,42 @@ test('a hand-written request gets a Response with a persistent NameID, stable an
     .match(/nameid-format:persistent"[^>]*>([^<]+)</)?.[1];
   assert.equal(id2, id1, 'the same opaque ID each time');
   assert.notEqual(id1, 'alice@acme.example');
+});
+
+test('Redis hung or stopped during an SSO: a clear 503, no Response; SSO works again after', async () => {
+  const post = (c) => c.post('/saml/acme/sso',
+    { SAMLRequest: Buffer.from(authnXml()).toString('base64') });
+  const refused = (r, what) => {
+    assert.equal(r.status, 503, `${what}: ${g.explain(r)}`);
+    assert.match(r.body, /session_store_unavailable/, what);
+    assert.doesNotMatch(r.body, /SAMLResponse/, what);
+  };
+  const c = await signedInAs('alice@acme.example');
+  // Hung: the replay check and the session read both time out.
+  g.redis.pause();
+  try {
+    refused(await post(c), 'hung');
+  } finally {
+    g.redis.resume();
+  }
+  // Stopped: the replay check cannot even be sent.
+  await g.redis.stop();
+  try {
+    await sleep(300);
+    refused(await post(c), 'stopped');
+  } finally {
+    await g.redis.start();
+  }
+  // The sessions went with that Redis: sign in again, then SSO answers.
+  let r;
+  for (let i = 0; i < 100; i++) {
+    const again = g.client();
+    if ((await again.login('acme', 'alice@acme.example', PW)).status === 303 &&
+        (r = await post(again)).status === 200) break;
+    await sleep(100);
+  }
+  assert.equal(r?.status, 200, r && g.explain(r));
+  assert.match(decodeSaml(parseForm(r.body).fields.SAMLResponse), /status:Success/);
 });
 
 test('refused requests: unknown SP, unregistered ACS, expired, oversized, malformed, DTD, replay', async () => {
